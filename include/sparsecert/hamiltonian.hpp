@@ -1,0 +1,62 @@
+// Condition 2 of Assumption 1 (theory.md section 2): a directed Hamiltonian path in the union
+// graph, which has an edge j -> k whenever k attends to j (j != k) in some pattern.
+//
+// Search order: the obvious token orders, polynomial refutations (sources/sinks, strongly
+// connected components that do not form a chain, ...), a pruned depth-first search, then an exact
+// Z3 encoding under a time budget. The answer is a path, a refutation, or "undetermined" with the
+// budget that ran out.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sparsecert/pattern.hpp"
+#include "sparsecert/progress.hpp"
+
+namespace sparsecert {
+
+// The union graph as in-neighbour lists: row k = (union over l of A_k^l) minus {k}, i.e. the
+// tokens j with an edge j -> k.
+Layer union_graph(const Pattern& pattern);
+
+struct HamiltonianOptions {
+    double timeout_seconds = 10;   // budget for the exact (Z3) stage; DFS has its own share
+    std::uint64_t dfs_node_limit = 50'000'000;
+    Progress progress;
+};
+
+// Evidence for "no Hamiltonian path", checkable by a small program (issue 3 certificates).
+struct HamiltonianRefutation {
+    // "sources": two tokens that no other token feeds (in-degree 0 in the union graph);
+    // "sinks": two tokens that feed no other token (out-degree 0);
+    // "scc-chain": two strongly connected components with no edge from the earlier to the later in
+    //              the topological order of the condensation (they cannot be consecutive);
+    // "separator": removing `tokens` leaves more than |tokens| + 1 components of the undirected
+    //              shadow graph;
+    // "solver": Z3 answered unsat on the exact encoding (see `encoding`).
+    std::string kind;
+    std::vector<token_t> tokens;                 // sources/sinks/separator set
+    std::vector<std::uint32_t> component;        // scc-chain: component id of every token
+    std::uint32_t first_component = 0, second_component = 0;  // scc-chain: the pair with no edge
+    std::string encoding;                        // solver: the SMT-LIB 2 text that was unsat
+};
+
+struct HamiltonianResult {
+    std::optional<bool> holds;                   // nullopt: undetermined within the budget
+    // When holds: a permutation of [n] in the paper's direction: path[i] attends to path[i-1]
+    // in at least one pattern, for every i >= 1.
+    std::vector<token_t> path;
+    std::string method;                          // "identity order", "dfs", "z3", "sources", ...
+    std::string reason;                          // one line (when false or undetermined)
+    std::optional<HamiltonianRefutation> refutation;
+};
+
+HamiltonianResult find_hamiltonian_path(const Pattern& pattern, const HamiltonianOptions& options = {});
+
+// Checks a candidate path (a permutation of [n], each token attending to its predecessor).
+bool is_hamiltonian_path(const Pattern& pattern, std::span<const token_t> path);
+
+}  // namespace sparsecert

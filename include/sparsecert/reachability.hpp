@@ -1,0 +1,54 @@
+// Condition 3 of Assumption 1 (theory.md section 2): the reachability sets
+//   S_k^1 = A_k^1,   S_k^t = union over j in A_k^{L(t)} of S_j^{t-1},   L(t) = ((t-1) mod p) + 1,
+// and the mixing depth s = the smallest t with S_k^t = [n] for every k.
+//
+// S is computed exactly as defined: it is never assumed to grow with t unless every pattern has
+// self-attention. "No finite s" is decided by detecting that the sequence (S^t, t mod p) repeats
+// (with self-attention: a fixpoint over one full cycle of p layers).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sparsecert/pattern.hpp"
+#include "sparsecert/progress.hpp"
+
+namespace sparsecert {
+
+struct ReachabilityOptions {
+    double timeout_seconds = 600;                          // wall-clock budget; then "undetermined"
+    std::uint64_t memory_budget_bytes = std::uint64_t{3} << 30;  // for the bit matrices
+    int threads = 0;                                       // 0: all cores
+    Progress progress;
+};
+
+struct ReachabilityResult {
+    // true: a finite s exists; false: none exists; nullopt: undetermined within the budgets.
+    std::optional<bool> holds;
+    // When holds: the minimal s (1-based layer count, as in the paper).
+    std::optional<std::uint64_t> s;
+    // When holds and s > 1: (k, j) with j not in S_k^{s-1}, showing that s is minimal.
+    std::optional<std::pair<token_t, token_t>> below_s_witness;
+    // When !holds: (k, j) with j in no S_k^t for any t >= 1, if such a pair exists; otherwise
+    // (k, j) missing from the first state of the repeating cycle (see `reason`).
+    std::optional<std::pair<token_t, token_t>> unreached;
+    // When !holds: whether `unreached` holds for every t (true), or only shows the cycle is
+    // never complete (false: every pair is reached at some step, never all at once).
+    bool unreached_for_all_t = false;
+    // When !holds: the sequence (S^t, t mod p) satisfies S^{cycle_start} = S^{cycle_start+period}.
+    std::optional<std::uint64_t> cycle_start, period;
+    bool monotone = false;     // every pattern has self-attention, so S_k^t grows with t
+    std::string method;        // which engine decided it (e.g. "quotient bitsets", "intervals")
+    std::string reason;        // one line, for humans
+};
+
+ReachabilityResult check_reachability(const Pattern& pattern, const ReachabilityOptions& options = {});
+
+// S_k^t for one token k and one t >= 1, computed directly from the definition (a backward
+// propagation through t layers, O(t * connections)). For certificates, tests and small checks.
+std::vector<token_t> reachability_set(const Pattern& pattern, token_t k, std::uint64_t t);
+
+}  // namespace sparsecert
