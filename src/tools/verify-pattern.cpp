@@ -1,0 +1,165 @@
+// verify-pattern: decides Assumption 1 (Yun et al. 2020) for pattern files. A thin driver over
+// sparsecert/verify.hpp; docs/verify-pattern.md documents the output and the exit statuses.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "sparsecert/catalogue.hpp"
+#include "sparsecert/input_error.hpp"
+#include "sparsecert/pattern_io.hpp"
+#include "sparsecert/verify.hpp"
+#include "terminal.hpp"
+
+namespace {
+
+using namespace sparsecert;
+
+std::string cell(const std::optional<bool>& v) { return !v ? "?" : (*v ? "yes" : "NO"); }
+
+std::string verdict_text(const VerifyResult& r) {
+    if (r.theorem_applies == true) return "Theorem 1 applies";
+    if (r.theorem_applies == false) {
+        if (!r.self_attention.holds) return "fails: self-attention";
+        if (r.hamiltonian_path.holds == false) return "fails: Hamiltonian path";
+        return "fails: reachability";
+    }
+    return "undetermined";
+}
+
+std::string table(const std::vector<std::string>& files, const std::vector<VerifyResult>& results) {
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back({"pattern", "n", "p", "connections", "per token", "self", "path", "s", "verdict"});
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const auto& r = results[i];
+        std::uint64_t total = 0;
+        for (auto c : r.connections) total += c;
+        std::string file = files[i];
+        if (auto slash = file.find_last_of('/'); slash != std::string::npos) file = file.substr(slash + 1);
+        std::string s = r.reachability.s ? std::to_string(*r.reachability.s)
+                                         : (r.reachability.holds == false ? "never" : "?");
+        rows.push_back({file, std::to_string(r.n), std::to_string(r.p), std::to_string(total),
+                        fmt::format("{:.1f}", double(total) / double(r.n) / double(r.p)),
+                        cell(r.self_attention.holds), cell(r.hamiltonian_path.holds), s,
+                        verdict_text(r)});
+    }
+    std::vector<std::size_t> width(rows[0].size(), 0);
+    for (const auto& row : rows)
+        for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    std::string out;
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+        std::string line;
+        for (std::size_t c = 0; c < rows[r].size(); ++c) {
+            const bool left = c == 0 || c + 1 == rows[r].size();
+            line += left ? fmt::format("{:<{}}", rows[r][c], width[c])
+                         : fmt::format("{:>{}}", rows[r][c], width[c]);
+            if (c + 1 < rows[r].size()) line += "  ";
+        }
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out += line + "\n";
+        if (r == 0) {
+            std::size_t total_width = 0;
+            for (auto w : width) total_width += w + 2;
+            out += std::string(total_width - 2, '-') + "\n";
+        }
+    }
+    return out;
+}
+
+int run(int argc, char** argv) {
+    CLI::App app{"verify-pattern: decide Assumption 1 of Yun et al. (NeurIPS 2020) for sparse-attention "
+                 "patterns.\nWith no FILE, verifies the bundled catalogue and prints one table."};
+    std::vector<std::string> files;
+    std::optional<std::int64_t> n;
+    bool json = false;
+    double timeout = 60;
+    app.add_option("FILE", files, "pattern files (JSON, docs/pattern-format.md)");
+    app.add_option("--n", n, "number of tokens for size-generic pattern files");
+    app.add_flag("--json", json, "print JSON (one object per file; an array for several files)");
+    app.add_option("--timeout", timeout, "time budget in seconds for each search (default 60)");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        std::cout << app.help();
+        return 0;
+    } catch (const CLI::ParseError& e) {
+        std::fprintf(stderr, "verify-pattern: %s\n", e.what());
+        return 2;
+    }
+    if (n && *n <= 0) {
+        std::fprintf(stderr, "verify-pattern: --n: must be a positive integer, got %lld\n", (long long)*n);
+        return 2;
+    }
+    if (!(timeout > 0)) {
+        std::fprintf(stderr, "verify-pattern: --timeout: must be a positive number of seconds\n");
+        return 2;
+    }
+    const bool catalogue = files.empty();
+    try {
+        if (catalogue) files = catalogue_files(catalogue_directory());
+    } catch (const InputError& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 2;
+    }
+
+    std::vector<VerifyResult> results;
+    tools::StatusLine status;
+    VerifyOptions options;
+    options.timeout_seconds = timeout;
+    options.progress = status.callback();
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        status.set_prefix(fmt::format("[{}/{}] {}: ", i + 1, files.size(), files[i]));
+        try {
+            std::optional<std::uint64_t> n_override;
+            if (n) n_override = std::uint64_t(*n);
+            report(options.progress, "loading");
+            Pattern pattern = load_pattern_file(files[i], n_override);
+            results.push_back(verify(pattern, options));
+        } catch (const InputError& e) {
+            status.clear();
+            std::fprintf(stderr, "%s\n", e.what());
+            return 2;
+        } catch (const std::bad_alloc&) {
+            status.clear();
+            std::fprintf(stderr, "%s: not enough memory for this pattern\n", files[i].c_str());
+            return 2;
+        }
+    }
+    status.clear();
+
+    if (json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& r : results) out.push_back(to_json(r));
+        std::cout << (out.size() == 1 ? out[0] : out).dump(2) << "\n";
+    } else if (catalogue) {
+        std::cout << table(files, results);
+    } else {
+        for (std::size_t i = 0; i < results.size(); ++i)
+            std::cout << (i ? "\n" : "") << describe(results[i], files[i]);
+        if (results.size() > 1) std::cout << "\n" << table(files, results);
+    }
+
+    std::optional<bool> all = true;
+    for (const auto& r : results) {
+        if (r.theorem_applies == false) return 1;
+        if (!r.theorem_applies) all = std::nullopt;
+    }
+    return all ? 0 : 3;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "verify-pattern: internal error: %s\n", e.what());
+        return 4;
+    }
+}

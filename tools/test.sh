@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Install what is missing, build, and run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/install-deps.sh --tests
+bash tools/build.sh
+ctest --test-dir build --output-on-failure -j "$(nproc)"
