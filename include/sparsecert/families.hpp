@@ -57,6 +57,12 @@ Layer random(token_t n, token_t r, std::uint64_t seed, bool self_attention);
 // means every token of query block qb attends to every token of key block kb;
 // M = kron(layout, ones(b, b)). n may be smaller than layout.size() * b (a top-left crop).
 Layer block_sparse(token_t n, token_t b, const std::vector<std::vector<std::uint8_t>>& layout);
+// The same from the list of nonzero (query block, key block) pairs of an nb x nb layout, so that
+// memory follows the pairs rather than nb^2 (a token-level layout has b = 1 and nb = n).
+struct BlockPair {
+    token_t query_block, key_block;
+};
+Layer block_sparse(token_t n, token_t b, token_t nb, const std::vector<BlockPair>& pairs);
 
 // A deterministic generator for the seeded families (SplitMix64: same seed, same bytes on every
 // platform, unlike std::uniform_int_distribution).
