@@ -48,6 +48,12 @@ std::string index_path(const std::string& at, std::size_t i) {
     return at + "[" + std::to_string(i) + "]";
 }
 
+// A string as quoted in messages: JSON-escaped, so control characters cannot break the one-line
+// error format, and invalid UTF-8 (from shortening) is replaced rather than thrown on.
+std::string quote(const std::string& s) {
+    return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 // A value as quoted in messages: scalars verbatim (long strings shortened), containers by kind,
 // never dumped (they may be huge or deeply nested).
 std::string describe(const json& v) {
@@ -56,8 +62,7 @@ std::string describe(const json& v) {
         case json::value_t::object: return "an object";
         case json::value_t::string: {
             const auto& s = v.get_ref<const std::string&>();
-            if (s.size() <= 40) return json(s).dump();
-            return json(s.substr(0, 37) + "...").dump();
+            return quote(s.size() <= 40 ? s : s.substr(0, 37) + "...");
         }
         default: return v.dump();
     }
@@ -144,7 +149,7 @@ void check_parameter_names(const Context& ctx, const FormSpec& spec, const json&
     for (const auto& [key, value] : params.items()) {
         if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
             ctx.fail(key_path(body, key),
-                     "unknown parameter \"" + key + "\" of " + std::string(spec.name) +
+                     "unknown parameter " + quote(key) + " of " + std::string(spec.name) +
                          (allowed.empty() ? " (it takes none)" : " (allowed: " + join(allowed) + ")"));
     }
     for (const auto& p : spec.params)
@@ -194,7 +199,7 @@ LayerSpec parse_layer_spec(const Context& ctx, const json& layer, const std::str
                          "), got " + describe(layer));
     if (layer.size() != 1) {
         std::string keys;
-        for (const auto& [key, value] : layer.items()) keys += (keys.empty() ? "" : ", ") + json(key).dump();
+        for (const auto& [key, value] : layer.items()) keys += (keys.empty() ? "" : ", ") + quote(key);
         ctx.fail(at, "a layer must have exactly one key naming its form, found " +
                          std::to_string(layer.size()) + (keys.empty() ? "" : " (" + keys + ")"));
     }
@@ -207,7 +212,7 @@ LayerSpec parse_layer_spec(const Context& ctx, const json& layer, const std::str
     for (const auto& s : form_specs())
         if (s.name == key) spec.spec = &s;
     if (spec.spec == nullptr)
-        ctx.fail(spec.body, "unknown layer form \"" + key + "\" (known: " + known_forms() + ")");
+        ctx.fail(spec.body, "unknown layer form " + quote(key) + " (known: " + known_forms() + ")");
     switch (spec.spec->form) {
         case Form::attend:
             if (!value.is_array())
@@ -408,6 +413,7 @@ public:
 private:
     std::int64_t evaluate_default(std::string_view name, std::string_view fallback, std::int64_t lo,
                                   std::int64_t hi) const {
+        if (fallback.empty()) ctx_.fail(body_, "missing parameter \"" + std::string(name) + "\"");
         const std::int64_t value = evaluate_size_expression(fallback, n_);
         check_range(body_, name, "its default \"" + std::string(fallback) + "\" = " + std::to_string(value),
                     value, lo, hi);
@@ -509,7 +515,8 @@ token_t block_index(const Params& p, const json& v, const std::string& at, token
 Layer build_block_matrix(const Context& ctx, const Params& p, const json& layout, token_t n, token_t b) {
     const std::string at = p.place("layout");
     const std::size_t nb = layout.size();
-    std::vector<std::vector<std::uint8_t>> matrix(nb, std::vector<std::uint8_t>(nb, 0));
+    // Rows are allocated only once checked, so memory never exceeds what the document holds.
+    std::vector<std::vector<std::uint8_t>> matrix(nb);
     for (std::size_t qb = 0; qb < nb; ++qb) {
         const json& row = layout[qb];
         const std::string row_at = index_path(at, qb);
@@ -519,6 +526,7 @@ Layer build_block_matrix(const Context& ctx, const Params& p, const json& layout
         if (row.size() != nb)
             ctx.fail(row_at, "has " + std::to_string(row.size()) + " entries, expected " +
                                  std::to_string(nb) + " (the layout must be square, nb x nb)");
+        matrix[qb].resize(nb);
         for (std::size_t kb = 0; kb < nb; ++kb) {
             const json& v = row[kb];
             const bool zero = v == json(0) || v == json(false);
@@ -694,7 +702,7 @@ public:
     bool key(json::string_t& k) {
         const json& object = *open_.back().value;
         if (object.contains(k))
-            ctx_.fail(key_path(path(), k), "duplicate key \"" + k + "\" (a JSON object must not repeat a key)");
+            ctx_.fail(key_path(path(), k), "duplicate key " + quote(k) + " (a JSON object must not repeat a key)");
         key_ = std::move(k);
         return true;
     }
@@ -814,7 +822,7 @@ Pattern parse_pattern(const json& doc, const std::string& file, std::optional<st
     static const std::vector<std::string_view> top_keys = {"name", "description", "n", "layers"};
     for (const auto& [key, value] : doc.items())
         if (std::find(top_keys.begin(), top_keys.end(), key) == top_keys.end())
-            ctx.fail(key, "unknown key \"" + key + "\" (allowed: " + join(top_keys) + ")");
+            ctx.fail(key, "unknown key " + quote(key) + " (allowed: " + join(top_keys) + ")");
 
     Pattern pattern;
     if (!doc.contains("name")) ctx.fail("", "missing key \"name\"");

@@ -400,6 +400,14 @@ TEST_CASE("bad input: parameters", "[pattern_io][errors]") {
                  "must be one of \"local\", \"strided\"");
 }
 
+TEST_CASE("bad input: odd strings are quoted on one line", "[pattern_io][errors]") {
+    expect_error(R"({"name": "x", "n": 3, "layers": [{"dense": {}}], "a\nb": 1})", "a\nb", "unknown key \"a\\nb\"");
+    // A long string is shortened, even inside a multi-byte character, without failing.
+    const std::string long_value = "\"" + std::string(36, 'x') + "\u00e9\u00e9\u00e9\u00e9\"";
+    expect_error(doc(R"([{"star": {"ring": )" + long_value + "}}]", 4), "layers[0].star.ring",
+                 "must be true or false, got \"" + std::string(36, 'x'));
+}
+
 TEST_CASE("bad input: two-layer families inside a union need part", "[pattern_io][errors]") {
     expect_error(doc(R"([{"union": [{"dense": {}}, {"strided": {"stride": 3}}]}])", 10), "layers[0].union[1].strided",
                  "pick one with \"part\": \"local\" or \"strided\"");
