@@ -441,60 +441,87 @@ private:
 };
 
 // The explicit form: rows of tokens and [lo, hi] ranges, normalized one row at a time straight into
-// CSR, so memory follows the connections (and the document), never n^2.
-Layer build_explicit(const Context& ctx, const LayerSpec& layer, token_t n) {
-    const json& rows = *layer.value;
-    std::vector<std::uint64_t> offsets;
-    offsets.reserve(std::size_t(n) + 1);
-    offsets.push_back(0);
-    std::vector<token_t> targets;
-    std::vector<std::pair<token_t, token_t>> ranges;
-    auto token_at = [&](const json& v, const std::string& at, std::string_view what) {
-        if (!v.is_number_integer())
-            ctx.fail(at, std::string(what) + " must be a token (an integer), got " + describe(v));
-        const auto value = json_int64(v);
-        if (!value || *value < 0 || *value >= std::int64_t(n))
-            ctx.fail(at, "token " + describe(v) + " is out of range: tokens are 0.." +
-                             std::to_string(n - 1) + " (n = " + std::to_string(n) + ")");
-        return token_t(*value);
-    };
-    for (std::size_t k = 0; k < n; ++k) {
-        const std::string row_at = index_path(layer.body, k);
-        const json& row = rows[k];
+// CSR, so memory follows the connections (and the document), never n^2. Places are only spelled out
+// when something is wrong: building a path string per entry would dominate the load time.
+class ExplicitReader {
+public:
+    ExplicitReader(const Context& ctx, const LayerSpec& layer, token_t n)
+        : ctx_(ctx), body_(layer.body), rows_(*layer.value), n_(n) {}
+
+    Layer read() {
+        std::vector<std::uint64_t> offsets;
+        offsets.reserve(std::size_t(n_) + 1);
+        offsets.push_back(0);
+        std::vector<token_t> targets;
+        for (std::size_t k = 0; k < n_; ++k) {
+            read_row(k);
+            append_row(targets);
+            offsets.push_back(targets.size());
+        }
+        return Layer(std::move(offsets), std::move(targets));
+    }
+
+private:
+    std::string place(std::size_t k) const { return index_path(body_, k); }
+    std::string place(std::size_t k, std::size_t i) const { return index_path(place(k), i); }
+    std::string place(std::size_t k, std::size_t i, std::size_t end) const {
+        return index_path(place(k, i), end);
+    }
+
+    // Collects A_k as ranges, checking every entry.
+    void read_row(std::size_t k) {
+        const json& row = rows_[k];
         if (!row.is_array())
-            ctx.fail(row_at, "the attended set of token " + std::to_string(k) +
-                                 " must be a list of tokens and [lo, hi] ranges, got " + describe(row));
-        ranges.clear();
+            ctx_.fail(place(k), "the attended set of token " + std::to_string(k) +
+                                    " must be a list of tokens and [lo, hi] ranges, got " + describe(row));
+        ranges_.clear();
         for (std::size_t i = 0; i < row.size(); ++i) {
             const json& item = row[i];
-            const std::string item_at = index_path(row_at, i);
-            if (item.is_array()) {
-                if (item.size() != 2)
-                    ctx.fail(item_at, "a range must be [lo, hi] (two tokens), got a list of " +
-                                          std::to_string(item.size()));
-                const token_t lo = token_at(item[0], index_path(item_at, 0), "lo");
-                const token_t hi = token_at(item[1], index_path(item_at, 1), "hi");
-                if (lo > hi)
-                    ctx.fail(item_at, "range [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                                          "] has lo > hi");
-                ranges.emplace_back(lo, hi);
-            } else {
-                const token_t t = token_at(item, item_at, "an entry");
-                ranges.emplace_back(t, t);
+            if (!item.is_array()) {
+                const token_t t = token(item, [&] { return place(k, i); }, "an entry");
+                ranges_.emplace_back(t, t);
+                continue;
             }
+            if (item.size() != 2)
+                ctx_.fail(place(k, i), "a range must be [lo, hi] (two tokens), got a list of " +
+                                           std::to_string(item.size()));
+            const token_t lo = token(item[0], [&] { return place(k, i, 0); }, "lo");
+            const token_t hi = token(item[1], [&] { return place(k, i, 1); }, "hi");
+            if (lo > hi)
+                ctx_.fail(place(k, i), "range [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                                           "] has lo > hi");
+            ranges_.emplace_back(lo, hi);
         }
-        // Repeated tokens and overlapping ranges are allowed (A_k is a set): write each token once.
-        std::sort(ranges.begin(), ranges.end());
+    }
+
+    // Repeated tokens and overlapping ranges are allowed (A_k is a set): each token is written once.
+    void append_row(std::vector<token_t>& targets) {
+        std::sort(ranges_.begin(), ranges_.end());
         std::uint64_t next = 0;  // the first token this row may still write
-        for (auto [lo, hi] : ranges) {
+        for (auto [lo, hi] : ranges_) {
             for (std::uint64_t j = std::max<std::uint64_t>(lo, next); j <= hi; ++j)
                 targets.push_back(token_t(j));
             next = std::max<std::uint64_t>(next, std::uint64_t(hi) + 1);
         }
-        offsets.push_back(targets.size());
     }
-    return Layer(std::move(offsets), std::move(targets));
-}
+
+    template <typename Place>
+    token_t token(const json& v, Place where, std::string_view what) const {
+        if (!v.is_number_integer())
+            ctx_.fail(where(), std::string(what) + " must be a token (an integer), got " + describe(v));
+        const auto value = json_int64(v);
+        if (!value || *value < 0 || *value >= std::int64_t(n_))
+            ctx_.fail(where(), "token " + describe(v) + " is out of range: tokens are 0.." +
+                                   std::to_string(n_ - 1) + " (n = " + std::to_string(n_) + ")");
+        return token_t(*value);
+    }
+
+    const Context& ctx_;
+    const std::string& body_;
+    const json& rows_;
+    token_t n_;
+    std::vector<std::pair<token_t, token_t>> ranges_;
+};
 
 std::vector<Layer> build_layer(const Context& ctx, const LayerSpec& layer, token_t n);
 
@@ -653,7 +680,7 @@ std::vector<Layer> build_generator(const Context& ctx, const LayerSpec& layer, t
 
 std::vector<Layer> build_layer(const Context& ctx, const LayerSpec& layer, token_t n) {
     switch (layer.spec->form) {
-        case Form::attend: return {build_explicit(ctx, layer, n)};
+        case Form::attend: return {ExplicitReader(ctx, layer, n).read()};
         case Form::union_of: return {build_union(ctx, layer, n)};
         default: return build_generator(ctx, layer, n);
     }
