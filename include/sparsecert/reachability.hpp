@@ -18,11 +18,29 @@
 
 namespace sparsecert {
 
+// Which engine decides (algorithms.md section 2). `automatic` tries them cheapest first:
+//   intervals     every A_k^l is one contiguous run containing k, run ends nondecreasing in k
+//                 (windows): S_k^t is an interval, decided by composing the run-end maps;
+//   certificates  hub certificate (upper bound U) + witness pair (lower bound), with
+//                 self-attention; strong components of the union graph (a closure certificate
+//                 that no finite s exists);
+//   classes       exact propagation of S^t over row/column twin classes, deduplicating equal
+//                 rows at every step, rows kept as runs or 64-column bit words, batched over
+//                 column classes when the memory budget requires it.
+// Forcing one engine is for tests and benchmarks: if it cannot decide, holds stays empty.
+enum class ReachabilityEngine { automatic, intervals, certificates, classes };
+
 struct ReachabilityOptions {
     double timeout_seconds = 600;                          // wall-clock budget; then "undetermined"
     std::uint64_t memory_budget_bytes = std::uint64_t{3} << 30;  // for the bit matrices
     int threads = 0;                                       // 0: all cores
     Progress progress;
+    ReachabilityEngine engine = ReachabilityEngine::automatic;
+    // Class engine: quotient by row/column twins (false: one class per token; for cross-checks).
+    bool use_twins = true;
+    // Class engine: at most this many column classes per batch (0: one batch unless the memory
+    // budget forces more). Batches are only used when every attended set is non-empty.
+    std::uint64_t batch_columns = 0;
 };
 
 struct ReachabilityResult {
@@ -32,13 +50,18 @@ struct ReachabilityResult {
     std::optional<std::uint64_t> s;
     // When holds and s > 1: (k, j) with j not in S_k^{s-1}, showing that s is minimal.
     std::optional<std::pair<token_t, token_t>> below_s_witness;
+    // Bounds on s when holds is true but the budgets did not allow computing s exactly (the
+    // existence was proven: self-attention and a strongly connected union graph); s is then empty.
+    std::optional<std::uint64_t> s_lower, s_upper;
     // When !holds: (k, j) with j in no S_k^t for any t >= 1, if such a pair exists; otherwise
     // (k, j) missing from the first state of the repeating cycle (see `reason`).
     std::optional<std::pair<token_t, token_t>> unreached;
     // When !holds: whether `unreached` holds for every t (true), or only shows the cycle is
     // never complete (false: every pair is reached at some step, never all at once).
     bool unreached_for_all_t = false;
-    // When !holds: the sequence (S^t, t mod p) satisfies S^{cycle_start} = S^{cycle_start+period}.
+    // When !holds: the sequence (S^t, t mod p) satisfies S^{cycle_start} = S^{cycle_start+period};
+    // both are the smallest such numbers. Empty when the deciding certificate (strong components
+    // on a pattern too large for exact propagation) does not determine them.
     std::optional<std::uint64_t> cycle_start, period;
     bool monotone = false;     // every pattern has self-attention, so S_k^t grows with t
     std::string method;        // which engine decided it (e.g. "quotient bitsets", "intervals")
