@@ -318,9 +318,12 @@ class Certificates {
 public:
     Certificates(const Pattern& pattern, const Budget& budget)
         : pattern_(pattern), budget_(budget), n_(pattern.n), p_(pattern.p()) {
-        cap_ = 24 * pattern.connections() + 64 * std::uint64_t(n_) * p_;
+        cap_ = 6 * pattern.connections() + 64 * std::uint64_t(n_) * p_;
     }
-    HubOutcome run();
+    // The lower bound 2 and the best hub upper bound (a deterministic work cap of a few passes).
+    HubOutcome hubs();
+    // Tries to raise the lower bound to U with a witness pair j not in S_k^{U-1}.
+    void close_gap(HubOutcome& out);
 
 private:
     bool exhausted() {
@@ -451,7 +454,7 @@ std::optional<TokenPair> Certificates::witness(std::uint64_t t, const std::vecto
     return std::nullopt;
 }
 
-HubOutcome Certificates::run() {
+HubOutcome Certificates::hubs() {
     HubOutcome out;
     // Lower bound 2: some A_k of the first pattern is not [n] (s = 1 was excluded before).
     const Layer& first = pattern_.layers.front();
@@ -469,7 +472,7 @@ HubOutcome Certificates::run() {
         for (token_t k = 0; k < n_; ++k) degree[k] += layer.degree(k);
     std::vector<token_t> order(n_);
     std::iota(order.begin(), order.end(), 0u);
-    const std::size_t top = std::min<std::size_t>(8, n_);
+    const std::size_t top = std::min<std::size_t>(4, n_);
     std::partial_sort(order.begin(), order.begin() + top, order.end(), [&](token_t x, token_t y) {
         return degree[x] != degree[y] ? degree[x] > degree[y] : x < y;
     });
@@ -478,7 +481,8 @@ HubOutcome Certificates::run() {
         if (std::find(hubs.begin(), hubs.end(), x) == hubs.end()) hubs.push_back(x);
     const std::uint64_t step_cap = std::uint64_t(n_) * p_ + 1;  // s <= p (n - 1) when finite
     for (token_t h : hubs) {
-        if (out.upper && *out.upper <= out.lower) break;
+        // The first hub that works is kept: trying more costs a pass each and rarely helps.
+        if (out.upper) break;
         if (exhausted()) break;
         budget_.progress("reachability: hub certificate, token " + std::to_string(h), -1.0);
         // U = t1 + t2 with t2 >= 1, so only t1 <= U - 2 can improve.
@@ -501,10 +505,17 @@ HubOutcome Certificates::run() {
             if (exhausted()) break;
         }
     }
-    if (out.upper && *out.upper > out.lower && !exhausted()) {
+    out.stopped = stopped_;
+    return out;
+}
+
+void Certificates::close_gap(HubOutcome& out) {
+    if (out.upper && *out.upper > out.lower && !budget_.expired()) {
         // Witness candidates: the tokens fewest attend to, the ends, evenly spaced tokens.
         budget_.progress("reachability: witness search", -1.0);
         std::vector<std::uint64_t> indegree(n_, 0);
+        std::vector<token_t> order(n_);
+        std::iota(order.begin(), order.end(), 0u);
         for (const Layer& layer : pattern_.layers)
             for (token_t j : layer.targets()) ++indegree[j];
         work_ += pattern_.connections();
@@ -528,7 +539,6 @@ HubOutcome Certificates::run() {
         }
     }
     out.stopped = stopped_;
-    return out;
 }
 
 }  // namespace
@@ -540,6 +550,7 @@ ReachabilityResult check_reachability(const Pattern& pattern, const Reachability
     const PatternFacts facts = pattern_facts(pattern, budget);
     const ReachabilityEngine engine = options.engine;
     using E = ReachabilityEngine;
+    const bool automatic = engine == E::automatic;
 
     // s = 1: every token attends to everything in the first pattern.
     {
@@ -549,90 +560,100 @@ ReachabilityResult check_reachability(const Pattern& pattern, const Reachability
         if (dense) return finite(facts, "direct", 1, std::nullopt, "A_k^1 = [n] for every k");
     }
 
-    if (engine == E::automatic || engine == E::intervals) {
+    if (automatic || engine == E::intervals) {
         std::string why_not;
         if (auto r = interval_engine(pattern, facts, budget, why_not)) return *r;
         if (engine == E::intervals)
             return undetermined(facts, "intervals", "the interval engine does not apply: " + why_not);
     }
 
-    std::optional<std::uint64_t> upper;
+    // Certificates. Hub bounds need self-attention; with it, a hub bound U also proves that a
+    // finite s exists, which makes the strong-components test unnecessary.
     HubOutcome hub;
-    bool strongly_connected = false;
-    if (engine == E::automatic || engine == E::certificates) {
+    bool finite_known = false;    // a finite s is proven to exist
+    bool gap_tried = false;       // the witness search for U - 1 has run
+    Certificates cert(pattern, budget);
+    auto hub_result = [&]() {
+        const std::string how = "hub token " + std::to_string(hub.hub) + ": S_" +
+                                std::to_string(hub.hub) + "^" + std::to_string(hub.t1) +
+                                " = [n] and every token reaches it within " +
+                                std::to_string(hub.t2) + " more layers";
+        return finite(facts, "hub/witness certificates", *hub.upper,
+                      *hub.upper > 1 ? std::optional<TokenPair>(hub.lower_witness) : std::nullopt,
+                      how);
+    };
+    auto bounds_only = [&](ReachabilityResult r) {
+        // Existence proven, s not computed within the budgets.
+        r.holds = true;
+        r.s_lower = hub.lower;
+        r.s_upper = hub.upper;
+        r.reason += "; a finite s exists (" +
+                    std::string(hub.upper ? "hub certificate" : "self-attention and a strongly "
+                                                                "connected union graph") +
+                    "), s >= " + std::to_string(hub.lower) +
+                    (hub.upper ? " and s <= " + std::to_string(*hub.upper) : std::string());
+        return r;
+    };
+    if (automatic || engine == E::certificates) {
         if (facts.monotone) {
-            hub = Certificates(pattern, budget).run();
-            if (hub.upper && *hub.upper == hub.lower) {
-                const std::string how = "hub token " + std::to_string(hub.hub) + ": S_" +
-                                        std::to_string(hub.hub) + "^" + std::to_string(hub.t1) +
-                                        " = [n] and every token reaches it within " +
-                                        std::to_string(hub.t2) + " more layers";
-                return finite(facts, "hub/witness certificates", *hub.upper,
-                              *hub.upper > 1 ? std::optional<TokenPair>(hub.lower_witness)
-                                             : std::nullopt,
-                              how);
+            hub = cert.hubs();
+            if (hub.upper && *hub.upper == hub.lower) return hub_result();
+            finite_known = hub.upper.has_value();
+            // The witness search costs U - 1 passes over the patterns: run it first only when
+            // that is cheap in absolute terms, otherwise only if the exact engine fails.
+            if (hub.upper && (engine == E::certificates ||
+                              (*hub.upper - 1) * pattern.connections() <= (std::uint64_t{1} << 30))) {
+                cert.close_gap(hub);
+                gap_tried = true;
+                if (*hub.upper == hub.lower) return hub_result();
             }
-            upper = hub.upper;
         }
         if (budget.expired()) return undetermined(facts, "certificates", "time budget exceeded");
-        budget.progress("reachability: strong components", -1.0);
-        const SinkComponent sink = first_sink_component(pattern, budget);
-        if (sink.stopped) return undetermined(facts, "strong components", "time budget exceeded");
-        if (!sink.strongly_connected) {
-            ReachabilityResult never;
-            never.monotone = facts.monotone;
-            never.holds = false;
-            never.unreached = sink.unreached;
-            never.unreached_for_all_t = true;
-            never.method = "strong components";
-            never.reason = pair_text(sink.unreached, 0) + " for any t >= 1: a set of " +
-                           std::to_string(sink.size) +
-                           " tokens containing " + std::to_string(sink.unreached.first) +
-                           " attends only within itself";
-            if (engine == E::automatic) {
-                // The exact cycle (cycle_start, period), when affordable: a deterministic work cap.
-                detail::ClassEngineRequest request;
-                request.work_cap = 20 * pattern.connections() + (std::uint64_t{1} << 28);
-                ReachabilityResult exact = detail::run_class_engine(pattern, facts, budget, request);
-                if (exact.holds == std::optional<bool>(false)) {
-                    exact.method += " after strong components";
-                    return exact;
+        if (!finite_known) {
+            budget.progress("reachability: strong components", -1.0);
+            const SinkComponent sink = first_sink_component(pattern, budget);
+            if (sink.stopped) return undetermined(facts, "strong components", "time budget exceeded");
+            if (!sink.strongly_connected) {
+                ReachabilityResult never;
+                never.monotone = facts.monotone;
+                never.holds = false;
+                never.unreached = sink.unreached;
+                never.unreached_for_all_t = true;
+                never.method = "strong components";
+                never.reason = pair_text(sink.unreached, 0) + " for any t >= 1: a set of " +
+                               std::to_string(sink.size) + " tokens containing " +
+                               std::to_string(sink.unreached.first) + " attends only within itself";
+                if (automatic) {
+                    // The exact cycle (cycle_start, period), when affordable: a deterministic cap.
+                    detail::ClassEngineRequest request;
+                    request.work_cap = 20 * pattern.connections() + (std::uint64_t{1} << 28);
+                    ReachabilityResult exact = detail::run_class_engine(pattern, facts, budget, request);
+                    if (exact.holds == std::optional<bool>(false)) {
+                        exact.method += " after strong components";
+                        return exact;
+                    }
+                    never.reason += "; the start of the cycle was not computed (too large)";
                 }
-                never.reason += "; the start of the cycle was not computed (too large)";
+                return never;
             }
-            return never;
+            finite_known = facts.monotone;  // self-attention + strongly connected (section 2.1)
         }
-        strongly_connected = true;
         if (engine == E::certificates) {
             ReachabilityResult r = undetermined(facts, "certificates",
                                                 "the hub and witness bounds do not meet");
-            if (facts.monotone) {
-                r.holds = true;
-                r.s_lower = hub.lower;
-                r.s_upper = upper;
-                r.reason = "a finite s exists (self-attention and a strongly connected union graph)"
-                           ", s >= " + std::to_string(hub.lower) +
-                           (upper ? ", s <= " + std::to_string(*upper) : std::string()) +
-                           "; the certificates do not determine s";
-            }
-            return r;
+            return finite_known ? bounds_only(r) : r;
         }
     }
 
     detail::ClassEngineRequest request;
-    request.upper_bound = upper;
+    request.upper_bound = hub.upper;
     ReachabilityResult r = detail::run_class_engine(pattern, facts, budget, request);
-    if (!r.holds.has_value() && facts.monotone && strongly_connected) {
-        // Self-attention and a strongly connected union graph: a finite s exists (algorithms.md
-        // section 2.1), even though the budgets did not allow computing it.
-        r.holds = true;
-        r.s_lower = hub.lower;
-        r.s_upper = upper;
-        r.reason += "; a finite s exists (self-attention, strongly connected union graph), s >= " +
-                    std::to_string(hub.lower) +
-                    (upper ? " and s <= " + std::to_string(*upper) : std::string());
+    if (r.holds.has_value()) return r;
+    if (automatic && hub.upper && !gap_tried) {
+        cert.close_gap(hub);
+        if (*hub.upper == hub.lower) return hub_result();
     }
-    return r;
+    return finite_known ? bounds_only(r) : r;
 }
 
 std::vector<token_t> reachability_set(const Pattern& pattern, token_t k, std::uint64_t t) {

@@ -424,15 +424,29 @@ Statics compute_statics(const Pattern& pattern, const Budget& budget) {
 #pragma omp parallel num_threads(threads) reduction(&& : ok)
         {
             std::vector<std::uint32_t> count(st.C, 0);
+            // Rows are sorted and classes are often runs of tokens: count runs of equal class.
+            auto for_runs = [&](std::span<const token_t> row, auto&& visit) {
+                std::uint32_t cur = no_id, len = 0;
+                for (token_t j : row) {
+                    const std::uint32_t c = st.col_class[j];
+                    if (c == cur) {
+                        ++len;
+                        continue;
+                    }
+                    if (cur != no_id && size[cur] > 1) visit(cur, len);
+                    cur = c;
+                    len = 1;
+                }
+                if (cur != no_id && size[cur] > 1) visit(cur, len);
+            };
 #pragma omp for schedule(static, 4096)
             for (std::int64_t k = 0; k < std::int64_t(n); ++k) {
                 auto row = first.attended(token_t(k));
-                for (token_t j : row) ++count[st.col_class[j]];
-                for (token_t j : row) {
-                    const std::uint32_t c = st.col_class[j];
-                    if (count[c] != size[c]) ok = false;
-                }
-                for (token_t j : row) count[st.col_class[j]] = 0;
+                for_runs(row, [&](std::uint32_t c, std::uint32_t len) { count[c] += len; });
+                for_runs(row, [&](std::uint32_t c, std::uint32_t) {
+                    if (count[c] != 0 && count[c] != size[c]) ok = false;
+                    count[c] = 0;
+                });
             }
         }
         if (!ok) identity_columns(st);  // a hash collision: give up column compression, stay exact
@@ -561,16 +575,22 @@ StatePtr Propagator::advance(const State* prev, std::uint64_t live) {
                 auto row = layer.attended(st_.row_rep[r]);
                 work += row.size();
                 if (prev) {
+                    std::uint32_t last = no_id;  // neighbouring tokens often share a class
                     for (token_t j : row) {
                         const std::uint32_t x = prev->cls[st_.row_class[j]];
+                        if (x == last) continue;
+                        last = x;
                         if (stamp[x] != mark) {
                             stamp[x] = mark;
                             ids.push_back(x);
                         }
                     }
                 } else {
+                    std::uint32_t last = no_id;
                     for (token_t j : row) {
                         const std::uint32_t y = st_.col_class[j];
+                        if (y == last) continue;
+                        last = y;
                         if (y < c0_ || y - c0_ >= space_.width) continue;
                         const std::uint32_t x = y - c0_;
                         if (stamp[x] != mark) {
