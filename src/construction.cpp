@@ -138,6 +138,14 @@ Construction build_contextual_mapping(const Pattern& pattern, std::span<const to
     c.all_max_start = o.all_max_start;
     const std::uint32_t d = c.d, n = c.n, m = c.m;
     const std::uint64_t grid_k = grid_columns(d, m);  // m^d: grid columns = values per bucket
+    {
+        const long double layers = (long double)quantization_layers(d, m, n) +
+                                   (long double)c.p * (n - 1) * (long double)grid_k + (long double)s + c.p;
+        if (layers > (long double)o.max_layers)
+            throw NotApplicable(fmt::format("the quantization and the contextual mapping would have up to {:.0f} layers "
+                                            "(limit {}): lower m, d or n",
+                                            (double)layers, o.max_layers));
+    }
 
     // Column ids: u . x with u = (1, m, ..., m^{d-1}) maps the m^d grid columns onto
     // {0, 1/m, ..., (m^d - 1)/m}; an offset o adds o c_d, c_d = sum_{i<d} m^i > (m^d - 1)/m, so

@@ -49,6 +49,9 @@ struct ConstructionOptions {
     std::uint32_t m = 4;           // delta = 1/m, m >= 2
     std::size_t start_phase = 0;   // the pattern of layer 0 (the paper: pattern 1)
     AllMaxStart all_max_start = AllMaxStart::actual_phase;
+    // Refuse (NotApplicable) when stages (a) and (b) together would exceed this many layers
+    // (quantization d(n m + 1), sweep up to p (n-1) m^d).
+    std::uint64_t max_layers = 2'000'000;
     // The constants; nullopt means the derived value (docs/construction.md). Tests set them to
     // check that the checks catch a bad constant.
     std::optional<Rational> shift_multiplier;    // default delta^{-d} = m^d
