@@ -626,7 +626,7 @@ ReachabilityResult check_reachability(const Pattern& pattern, const Reachability
                 if (automatic) {
                     // The exact cycle (cycle_start, period), when affordable: a deterministic cap.
                     detail::ClassEngineRequest request;
-                    request.work_cap = 20 * pattern.connections() + (std::uint64_t{1} << 28);
+                    request.work_cap = 20 * pattern.connections() + (std::uint64_t{1} << 30);
                     ReachabilityResult exact = detail::run_class_engine(pattern, facts, budget, request);
                     if (exact.holds == std::optional<bool>(false)) {
                         exact.method += " after strong components";

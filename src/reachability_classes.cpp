@@ -38,6 +38,14 @@ namespace {
 
 constexpr std::uint32_t no_id = ~std::uint32_t{0};
 
+// The build uses plain -O2 (no -march), where std::popcount is a library call; the dense-row
+// kernels get a POPCNT clone selected at load time on x86-64.
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__POPCNT__)
+#define SPARSECERT_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define SPARSECERT_POPCNT_CLONES
+#endif
+
 inline std::uint64_t mix64(std::uint64_t z) {
     z += 0x9E3779B97F4A7C15ull;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -109,10 +117,18 @@ bool same_set(const Row& a, const Row& b) {
 
 void rehash(Row& row) {
     std::uint64_t h = mix64(row.card * 2 + (row.dense() ? 1 : 0));
-    if (row.dense())
-        for (std::uint64_t w : row.bits) h = fold(h, w);
-    else
+    if (row.dense()) {
+        // Four independent lanes: the fold is latency-bound.
+        std::uint64_t lane[4] = {h, h ^ 1, h ^ 2, h ^ 3};
+        const std::size_t m = row.bits.size();
+        std::size_t w = 0;
+        for (; w + 4 <= m; w += 4)
+            for (int i = 0; i < 4; ++i) lane[i] = fold(lane[i], row.bits[w + i]);
+        for (; w < m; ++w) lane[0] = fold(lane[0], row.bits[w]);
+        h = mix64(lane[0]) ^ mix64(lane[1] + 1) ^ mix64(lane[2] + 2) ^ mix64(lane[3] + 3);
+    } else {
         for (std::uint32_t x : row.runs) h = fold(h, x);
+    }
     row.hash = mix64(h);
 }
 
@@ -144,7 +160,7 @@ void finish_runs(Row& row, const Space& space) {
 }
 
 // Canonical form from dense words (bits beyond the width are zero).
-Row finish_dense(const std::vector<std::uint64_t>& acc, const Space& space) {
+SPARSECERT_POPCNT_CLONES Row finish_dense(const std::vector<std::uint64_t>& acc, const Space& space) {
     Row row;
     std::uint64_t runs = 0, carry = 0;
     for (std::uint32_t w = 0; w < space.words; ++w) {
@@ -271,10 +287,12 @@ Row unite(std::span<const Row* const> inputs, const Space& space, Scratch& scrat
         }
         if (++since_check == 16) {
             since_check = 0;
-            std::uint64_t ones = 0;
-            for (std::uint32_t w = 0; w < space.words; ++w) ones += std::popcount(acc[w]);
+            std::uint64_t all = ~std::uint64_t{0};
+            for (std::uint32_t w = 0; w + 1 < space.words; ++w) all &= acc[w];
+            const unsigned tail = space.width - (space.words - 1) * 64;  // 1..64 bits
+            const std::uint64_t tail_mask = tail == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << tail) - 1;
             work += space.words;
-            if (ones == space.width) return full_row(space);
+            if (all == ~std::uint64_t{0} && acc[space.words - 1] == tail_mask) return full_row(space);
         }
     }
     work += space.words;
@@ -551,7 +569,8 @@ StatePtr Propagator::advance(const State* prev, std::uint64_t live) {
     const std::size_t chunks = (std::size_t(R) + chunk - 1) / chunk;
     std::vector<std::vector<std::uint32_t>> chunk_data(chunks);
     std::vector<std::uint64_t> sig_hash(R);
-    std::vector<std::uint32_t> sig_len(R), sig_off(R);
+    std::vector<std::uint32_t> sig_len(R);
+    std::vector<std::uint64_t> sig_off(R);
     std::atomic<std::uint64_t> used{live};
     std::atomic<bool> abort{false};
     std::uint64_t work = 0;
@@ -604,7 +623,7 @@ StatePtr Propagator::advance(const State* prev, std::uint64_t live) {
                 for (std::uint32_t x : ids) h = fold(h, x);
                 sig_hash[r] = mix64(h);
                 sig_len[r] = std::uint32_t(ids.size());
-                sig_off[r] = std::uint32_t(out.size());
+                sig_off[r] = out.size();
                 out.insert(out.end(), ids.begin(), ids.end());
             }
             const std::uint64_t now = used.fetch_add(out.capacity() * 4) + out.capacity() * 4;

@@ -565,6 +565,33 @@ TEST_CASE("memory budget: batching when rows are non-empty, undetermined otherwi
     CHECK(stopped.reason.find("memory budget") != std::string::npos);
 }
 
+TEST_CASE("budgets and forced engines report what they could not decide", "[reachability]") {
+    // Strided: the hub certificate overshoots (no single relay token), so the certificates alone
+    // prove existence with bounds, and the class engine gives s exactly.
+    Pattern strided_p = pattern_of(strided(64, 8));
+    auto cert = run(strided_p, ReachabilityEngine::certificates);
+    INFO(cert.reason);
+    REQUIRE(cert.holds == std::optional<bool>(true));
+    CHECK_FALSE(cert.s);
+    REQUIRE(cert.s_lower);
+    REQUIRE(cert.s_upper);
+    CHECK(*cert.s_lower <= 2);
+    CHECK(*cert.s_upper >= 2);
+    // The interval engine does not apply to strides.
+    auto iv = run(strided_p, ReachabilityEngine::intervals);
+    CHECK_FALSE(iv.holds);
+    CHECK(iv.reason.find("does not apply") != std::string::npos);
+    // No time at all: undetermined, naming the budget.
+    std::vector<std::vector<token_t>> rows(500);
+    for (token_t k = 0; k < 500; ++k) rows[k] = {k, (k * 7 + 3) % 500, (k * 13 + 1) % 500};
+    Pattern q = pattern_of({rows_layer(rows)});
+    ReachabilityOptions o;
+    o.timeout_seconds = 0;
+    auto r = check_reachability(q, o);
+    CHECK_FALSE(r.holds);
+    CHECK(r.reason.find("time budget") != std::string::npos);
+}
+
 TEST_CASE("results do not depend on the number of threads; progress is reported", "[reachability]") {
     // Large enough that the loops really run on several threads.
     Pattern p = pattern_of(strided(3000, 55));
