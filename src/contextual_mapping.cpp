@@ -743,8 +743,13 @@ std::vector<StageRow> stage_table(const ConstructReport& rep) {
         s_note = fmt::format("the all-max stage starts at pattern {}; s is the same as from pattern 0", c.all_max_phase);
     rows.push_back({"all-max shift", c.all_max.size(), fmt::format("s = {}", paper_s), s_note});
     const std::uint64_t cm = c.sweep.size() + c.padding.size() + c.all_max.size();
-    rows.push_back({"contextual mapping", cm, fmt::format("p(n-1)delta^-d + s = {}", formula_layers(rep)),
-                    cm == formula_layers(rep) ? "" : "the sum of the rows above"});
+    std::string cm_note;
+    if (cm != formula_layers(rep)) {
+        cm_note = fmt::format("{} sweep layers (the formula budgets {})", c.sweep.size(), c.p * (c.n - 1) * grid_k);
+        if (c.padding.size() > 0) cm_note += fmt::format(", {} padding", c.padding.size());
+        cm_note += fmt::format(", s = {} all-max layers (the formula's s is {})", c.all_max.size(), paper_s);
+    }
+    rows.push_back({"contextual mapping", cm, fmt::format("p(n-1)delta^-d + s = {}", formula_layers(rep)), cm_note});
     rows.push_back({"value-mapping preparation", c.preparation.size(), "-",
                     c.d >= 2 ? "the code into row 0, rows 1..d-1 zeroed, codes outside [t_l, t_r] zeroed"
                              : "codes outside [t_l, t_r] zeroed"});
