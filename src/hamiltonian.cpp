@@ -367,15 +367,25 @@ SccChain scc_chain(const Pattern& pattern, const UnionGraph& g) {
             ref.component = chain.label;
             ref.first_component = a;
             ref.second_component = a + 1;
-            std::string what = count == n ? "the union graph is acyclic (a DAG); tokens in "
-                                            "topological order "
-                                          : "";
-            chain.result = refuted(
-                std::move(ref),
-                what + "strongly connected components " + std::to_string(a) + " and " +
-                    std::to_string(a + 1) + " of " + std::to_string(count) +
-                    " (topological order) have no edge between them, so no path can pass "
-                    "from one to the next");
+            std::string reason;
+            if (count == n) {
+                token_t x = 0, y = 0;  // the tokens at topological positions a and a + 1
+                for (token_t v = 0; v < n; ++v) {
+                    if (chain.label[v] == a) x = v;
+                    if (chain.label[v] == a + 1) y = v;
+                }
+                reason = "the union graph is acyclic (a DAG) and no edge joins topological positions " +
+                         std::to_string(a) + " and " + std::to_string(a + 1) + " (tokens " +
+                         std::to_string(x) + " and " + std::to_string(y) + ": token " +
+                         std::to_string(y) + " does not attend to token " + std::to_string(x) +
+                         "), so no path can pass from one to the next";
+            } else {
+                reason = "strongly connected components " + std::to_string(a) + " and " +
+                         std::to_string(a + 1) + " of " + std::to_string(count) +
+                         " (in topological order) have no edge from the first to the second, so "
+                         "no path can pass from one to the next";
+            }
+            chain.result = refuted(std::move(ref), std::move(reason));
             return chain;
         }
     if (count == n) {
@@ -408,18 +418,26 @@ struct SuccessorMatching {
         }
     }
 
+    enum class Augment { found, none, capped };
+
     // Breadth-first alternating search from the token z (which has no predecessor) to a free
     // predecessor accepted by `eligible`; flips the path when found. `pred` holds the
-    // predecessor lists. Leaves mark_in set on every successor-side token it reached.
+    // predecessor lists. Gives up (changing nothing) after scanning `cap` edges.
     template <typename Eligible>
-    bool augment(const Layer& pred, token_t z, Eligible&& eligible, std::uint64_t* work = nullptr) {
+    Augment augment(const Layer& pred, token_t z, Eligible&& eligible, std::uint64_t cap,
+                    std::uint64_t& work) {
         next_epoch();
         queue.assign(1, z);
         mark_in[z] = epoch;
+        std::uint64_t scanned = 0;
         for (std::size_t head = 0; head < queue.size(); ++head) {
             const token_t y = queue[head];
             const auto row = pred.attended(y);
-            if (work) *work += row.size() + 1;
+            scanned += row.size() + 1;
+            if (scanned > cap) {
+                work += scanned;
+                return Augment::capped;
+            }
             for (token_t x : row) {
                 if (mark_out[x] == epoch || !eligible(x)) continue;
                 mark_out[x] = epoch;
@@ -434,7 +452,8 @@ struct SuccessorMatching {
                         cx = old;
                         cy = from[cy];
                     }
-                    return true;
+                    work += scanned;
+                    return Augment::found;
                 }
                 if (mark_in[next] != epoch) {
                     mark_in[next] = epoch;
@@ -443,12 +462,15 @@ struct SuccessorMatching {
                 }
             }
         }
-        return false;
+        work += scanned;
+        return Augment::none;
     }
 };
 
-// Greedy, then one augmenting search per token still without a predecessor (a failed search
-// stays failed, so one pass gives a maximum matching). nullopt when `work_limit` runs out.
+// A maximum matching by Hopcroft-Karp (greedy start, then phases of one breadth-first layering
+// from every token without a predecessor and disjoint depth-first augmentations along it), so
+// that even union graphs with millions of edges cost a few passes. nullopt when `work_limit`
+// (edges scanned) runs out.
 std::optional<SuccessorMatching> maximum_matching(const Layer& pred, std::uint64_t work_limit) {
     const token_t n = pred.size();
     SuccessorMatching m(n);
@@ -460,21 +482,79 @@ std::optional<SuccessorMatching> maximum_matching(const Layer& pred, std::uint64
                 break;
             }
     std::uint64_t work = pred.connections() + n;
-    for (token_t y = 0; y < n; ++y) {
-        if (m.mate_in[y] != no_token) continue;
-        m.augment(pred, y, [](token_t) { return true; }, &work);
+    constexpr std::uint32_t unreached = ~std::uint32_t{0};
+    std::vector<std::uint32_t> dist(n);
+    std::vector<std::uint64_t> cursor(n);
+    std::vector<token_t> queue, stack;
+    while (true) {
+        queue.clear();
+        for (token_t y = 0; y < n; ++y) {
+            dist[y] = m.mate_in[y] == no_token ? 0 : unreached;
+            if (dist[y] == 0) queue.push_back(y);
+        }
+        // Layers up to the first one with a free predecessor (shortest augmenting paths only).
+        std::uint32_t free_layer = unreached;
+        for (std::size_t head = 0; head < queue.size(); ++head) {
+            const token_t y = queue[head];
+            if (dist[y] > free_layer) break;
+            for (token_t x : pred.attended(y)) {
+                const token_t next = m.mate_out[x];
+                if (next == no_token) free_layer = std::min(free_layer, dist[y]);
+                else if (dist[next] == unreached) dist[next] = dist[y] + 1, queue.push_back(next);
+            }
+            work += pred.degree(y) + 1;
+        }
+        if (free_layer == unreached) return m;
+        if (work > work_limit) return std::nullopt;
+        std::fill(cursor.begin(), cursor.end(), 0);
+        for (token_t root = 0; root < n; ++root) {
+            if (m.mate_in[root] != no_token || dist[root] != 0) continue;
+            stack.assign(1, root);
+            while (!stack.empty()) {
+                const token_t y = stack.back();
+                const auto row = pred.attended(y);
+                if (cursor[y] == row.size()) {  // dead end for this phase
+                    dist[y] = unreached;
+                    stack.pop_back();
+                    if (!stack.empty()) ++cursor[stack.back()];
+                    continue;
+                }
+                ++work;
+                const token_t x = row[cursor[y]];
+                const token_t next = m.mate_out[x];
+                if (next == no_token) {  // flip the whole stack: every y takes its current x
+                    for (token_t yy : stack) {
+                        const token_t xx = pred.attended(yy)[cursor[yy]];
+                        m.mate_out[xx] = yy;
+                        m.mate_in[yy] = xx;
+                    }
+                    stack.clear();
+                } else if (dist[y] < free_layer && dist[next] == dist[y] + 1) {
+                    stack.push_back(next);
+                } else {
+                    ++cursor[y];
+                }
+            }
+        }
         if (work > work_limit) return std::nullopt;
     }
-    return m;
 }
 
 // Hall's condition on predecessors: the alternating search from two tokens left without a
 // predecessor by a maximum matching reaches a set Y whose in-neighbours are all matched into Y
 // minus those two, so |N^-(Y)| <= |Y| - 2, while a path needs |Y| - 1 distinct predecessors.
-std::optional<HamiltonianResult> refute_by_matching(const UnionGraph& g) {
+// `kept` receives the maximum matching when it leaves at most one token without a predecessor
+// (the DFS starts from it).
+std::optional<HamiltonianResult> refute_by_matching(const UnionGraph& g,
+                                                    std::optional<SuccessorMatching>& kept) {
     const token_t n = g.n();
+    // (Hopcroft-Karp needs a few passes in practice; the limit only guards pathological inputs.)
     auto m = maximum_matching(g.in, 20 * (std::uint64_t(n) + g.edges()) + 10'000'000);
     if (!m) return std::nullopt;
+    if (std::count(m->mate_in.begin(), m->mate_in.end(), no_token) <= 1) {
+        kept = std::move(m);
+        return std::nullopt;
+    }
     std::vector<token_t> unmatched;
     for (token_t y = 0; y < n && unmatched.size() < 2; ++y)
         if (m->mate_in[y] == no_token) unmatched.push_back(y);
@@ -670,10 +750,13 @@ std::optional<HamiltonianResult> refute_by_separator(const UnionGraph& g) {
     // of a few passes over the graph.
     const std::uint64_t pass = std::uint64_t(n) + 2 * g.edges();
     const std::uint64_t passes = std::max<std::uint64_t>(1, std::uint64_t(4e8) / pass);
+    // Only tokens of well above average degree count (in a homogeneous graph deleting a few
+    // tokens cannot leave many components).
     std::vector<token_t> top(by_degree.rbegin(), by_degree.rend());
+    const std::uint64_t high = 4 * (2 * g.edges() / n) + 2;
     std::uint64_t tried = 0;
     for (std::uint64_t t : {2, 3, 4, 6, 8, 16, 32}) {
-        if (t + 2 > n || tried >= passes) break;
+        if (t + 2 > n || tried >= passes || shadow_degree(top[t - 1]) < high) break;
         ++tried;
         if (auto r = separator_if_valid(
                 g, std::vector<token_t>(top.begin(), top.begin() + std::ptrdiff_t(t)),
@@ -724,18 +807,15 @@ class PathSearch {
 public:
     enum class Result { found, exhausted, budget, deadline };
 
-    // `matching`: a maximum matching of the whole graph (successor side), deficiency <= 1, or
-    // empty to search without the matching test.
+    // `matching`: a maximum matching along `pred` leaving at most one token without a
+    // predecessor (from stage 2), or nullopt to compute one when needed.
     PathSearch(const Layer& pred, const Layer& succ, std::optional<SuccessorMatching> matching)
         : pred_(pred), succ_(succ), n_(succ.size()), in_left_(n_), out_left_(n_),
           xor_pred_(n_), xor_succ_(n_), visited_(n_), seen_(n_, 0), next_ok_(n_, 0),
           claim_pred_(n_, 0), claim_succ_(n_, 0), linked_(std::size_t(n_) + 1, 0), index_(n_),
           low_(n_), component_(n_), matching_(std::move(matching)) {
         lookahead_cost_ = std::uint64_t(n_) + succ.connections();
-        if (matching_) {
-            for (token_t v = 0; v < n_; ++v)
-                if (matching_->mate_in[v] == no_token) root_unmatched_ = v;
-        }
+        if (matching_) use_matching();
     }
 
     std::uint64_t nodes() const noexcept { return nodes_; }
@@ -785,9 +865,10 @@ public:
             path_.push_back(w);
             if (path_.size() == n_) return Result::found;
             if (nodes_ >= budget) return unwind(Result::budget);
-            if (nodes_ % 1024 == 0) {
+            if (nodes_ % 1024 == 0 || work_ >= next_clock_check_) {
+                next_clock_check_ = work_ + (std::uint64_t{1} << 22);
                 if (Clock::now() > deadline) return unwind(Result::deadline);
-                if (nodes_ % (1u << 16) == 0) tick(nodes_);
+                tick(nodes_);
             }
             const std::size_t begin = candidates_.size();
             if (expand(w)) stack.push_back({w, begin, begin, candidates_.size()});
@@ -802,6 +883,12 @@ private:
     }
 
     void reset() {
+        // The matching survives a round that unwound with it intact; a round that had to drop it
+        // (an augmenting search over the cap) recomputes it, twice at most.
+        if (matching_usable_ && !matching_active_) {
+            matching_ = maximum_matching(pred_, 20 * lookahead_cost_ + 10'000'000);
+            use_matching();
+        }
         nodes_ = 0;
         path_.clear();
         candidates_.clear();
@@ -822,6 +909,16 @@ private:
         }
     }
 
+    void use_matching() {
+        matching_active_ = matching_ && std::count(matching_->mate_in.begin(),
+                                                   matching_->mate_in.end(), no_token) <= 1;
+        if (!matching_active_) matching_usable_ = false;  // stage 2 refutes deficiency >= 2
+        root_unmatched_ = no_token;
+        if (matching_active_)
+            for (token_t v = 0; v < n_; ++v)
+                if (matching_->mate_in[v] == no_token) root_unmatched_ = v;
+    }
+
     void count_visit(token_t u) {
         visited_[u] = 1;
         zero_in_ -= in_left_[u] == 0;
@@ -835,6 +932,7 @@ private:
             if (--out_left_[w] == 0 && !visited_[w]) ++zero_out_;
         }
         work_since_lookahead_ += succ_.degree(u) + pred_.degree(u) + 1;
+        work_ += succ_.degree(u) + pred_.degree(u) + 1;
     }
 
     void count_unvisit(token_t u) {
@@ -857,7 +955,7 @@ private:
     // path. On failure nothing changes and the move is refused.
     bool visit(token_t w, token_t u) {
         count_visit(w);
-        if (!matching_) return true;
+        if (!matching_active_) return true;
         SuccessorMatching& m = *matching_;
         const token_t p = m.mate_in[w];
         if (p != no_token) m.mate_out[p] = no_token, m.mate_in[w] = no_token;
@@ -868,9 +966,19 @@ private:
         } else if (root_unmatched_ != w) {
             z = root_unmatched_;
         }
-        if (z == no_token ||
-            m.augment(pred_, z, [&](token_t x) { return !visited_[x] || x == w; }))
-            return true;
+        if (z == no_token) return true;
+        switch (m.augment(pred_, z, [&](token_t x) { return !visited_[x] || x == w; },
+                          augment_cap, work_)) {
+            case SuccessorMatching::Augment::found:
+                return true;
+            case SuccessorMatching::Augment::capped:
+                // Too expensive here (a huge graph): search on without the matching this round.
+                matching_active_ = false;
+                if (++matching_drops_ >= 2) matching_usable_ = false;
+                return true;
+            case SuccessorMatching::Augment::none:
+                break;
+        }
         if (u != no_token) m.mate_out[u] = z, m.mate_in[z] = u;
         if (p != no_token) m.mate_out[p] = w, m.mate_in[w] = p;
         count_unvisit(w);
@@ -881,7 +989,7 @@ private:
     // perfect (at the root, w becomes the one token without a predecessor).
     void unvisit(token_t w, token_t u) {
         count_unvisit(w);
-        if (!matching_) return;
+        if (!matching_active_) return;
         if (u != no_token) matching_->mate_out[u] = w, matching_->mate_in[w] = u;
         else root_unmatched_ = w;
     }
@@ -892,6 +1000,7 @@ private:
         const std::uint64_t remaining = n_ - path_.size();
         if (work_since_lookahead_ >= lookahead_cost_) {
             work_since_lookahead_ = 0;
+            work_ += lookahead_cost_;
             if (!lookahead(u, remaining)) return false;
         }
         const std::size_t begin = candidates_.size();
@@ -1001,15 +1110,20 @@ private:
     std::vector<std::pair<token_t, std::size_t>> dfs_;
     std::uint64_t zero_in_ = 0, zero_out_ = 0, nodes_ = 0, round_ = 0;
     std::uint64_t lookahead_cost_ = 0, work_since_lookahead_ = 0;
+    static constexpr std::uint64_t augment_cap = 1'000'000;  // edges per augmenting search
     std::optional<SuccessorMatching> matching_;
+    bool matching_usable_ = true, matching_active_ = false;
+    unsigned matching_drops_ = 0;
     token_t root_unmatched_ = no_token;
+    std::uint64_t work_ = 0, next_clock_check_ = 0;
 };
 
 // Restarts with doubling node budgets (a heavy-tailed search should not sit in one bad subtree;
 // algorithms.md section 1.3, "iterated restarts"), each round a complete DFS with its own
 // tie-breaking, so a round that finishes within its budget proves that no path exists.
 DfsOutcome pruned_dfs(const Layer& pred, const Layer& succ, const std::vector<token_t>& starts,
-                      std::uint64_t node_limit, double seconds, const Progress& progress) {
+                      std::optional<SuccessorMatching> matching, std::uint64_t node_limit,
+                      double seconds, const Progress& progress) {
     DfsOutcome outcome;
     if (node_limit == 0) {
         outcome.stop_reason = "node limit 0";
@@ -1019,10 +1133,6 @@ DfsOutcome pruned_dfs(const Layer& pred, const Layer& succ, const std::vector<to
     const auto deadline =
         start_time + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                          std::max(0.0, std::min(seconds, 1e7))));
-    std::optional<SuccessorMatching> matching =
-        maximum_matching(pred, 20 * (std::uint64_t(succ.size()) + succ.connections()) + 10'000'000);
-    if (matching && std::count(matching->mate_in.begin(), matching->mate_in.end(), no_token) > 1)
-        matching.reset();  // stage 2 refutes this case; never search with a broken invariant
     PathSearch search(pred, succ, std::move(matching));
     std::uint64_t budget = 4 * std::uint64_t(succ.size()) + 1000;
     auto tick = [&](std::uint64_t round_nodes) {
@@ -1096,7 +1206,8 @@ HamiltonianResult find_hamiltonian_path(const Pattern& pattern, const Hamiltonia
     if (auto r = refute_by_degrees(g)) return *r;
     SccChain chain = scc_chain(pattern, g);
     if (chain.result) return *chain.result;
-    if (auto r = refute_by_matching(g)) return *r;
+    std::optional<SuccessorMatching> matching;
+    if (auto r = refute_by_matching(g, matching)) return *r;
     if (auto r = refute_by_separator(g)) return *r;
 
     // The path starts in the first component of the chain and ends in the last: search from the
@@ -1113,7 +1224,9 @@ HamiltonianResult find_hamiltonian_path(const Pattern& pattern, const Hamiltonia
     std::vector<token_t>& starts = backward ? last : first;
     std::stable_sort(starts.begin(), starts.end(),
                      [&](token_t a, token_t b) { return pred.degree(a) < pred.degree(b); });
-    DfsOutcome dfs = pruned_dfs(pred, succ, starts, options.dfs_node_limit,
+    // Reversing every edge turns a successor matching into the reversed graph's one.
+    if (matching && backward) std::swap(matching->mate_in, matching->mate_out);
+    DfsOutcome dfs = pruned_dfs(pred, succ, starts, std::move(matching), options.dfs_node_limit,
                                 options.dfs_timeout_seconds, progress);
     if (dfs.status == DfsOutcome::Status::found) {
         if (backward) std::reverse(dfs.path.begin(), dfs.path.end());
