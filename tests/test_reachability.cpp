@@ -401,6 +401,17 @@ TEST_CASE("patterns without self-attention", "[reachability]") {
         Pattern d = pattern_of({rows_layer({{0}})});
         CHECK(*run(d).s == 1);
     }
+    SECTION("batches with different cycle starts; every pair reached at some step") {
+        // Found by a random search: one column class per batch, the batches enter their cycles
+        // at different steps, so the first state of the overall cycle is recomputed.
+        Pattern p = pattern_of({rows_layer({{1, 3}, {0}, {1}, {2}})});
+        const Naive ref = naive(p);
+        for (std::uint64_t batch : {0, 1, 2, 3}) {
+            auto r = run(p, ReachabilityEngine::classes, batch != 3, batch);
+            REQUIRE(r.holds == std::optional<bool>(false));
+            check_against(p, r, ref, "batches " + std::to_string(batch));
+        }
+    }
 }
 
 TEST_CASE("randomized cross-check against the naive reference", "[reachability][random]") {
