@@ -4,17 +4,21 @@
 // (algorithms.md section 0, item 1, and section 1):
 //
 //   1. obvious token orders, checked directly on the pattern before any graph is built (a local
-//      window already gives 0 -> 1 -> ... -> n-1; algorithms.md section 1.1);
-//   2. after building the union graph: orders that use global tokens as bridges, then polynomial
-//      refutations with small certificates (section 1.2): two sources, two sinks, a condensation
-//      that is not a chain (which also decides the DAG case exactly, section 1.1), a separator of
-//      the undirected shadow graph;
-//   3. a pruned depth-first search (Warnsdorff/Pohl value ordering, dead-end counting; sections
-//      1.3 and 1.4), bounded by a node limit and a time share;
-//   4. the exact successor + ordering encoding in Z3 (section 1.5; hamiltonian_z3.cpp).
+//      window already gives 0 -> 1 -> ... -> n-1; algorithms.md section 1.1), then, on the union
+//      graph, the same orders with global tokens inserted wherever they break;
+//   2. polynomial refutations with small certificates (section 1.2): two sources, two sinks, a
+//      condensation that is not a chain (which also decides the DAG case exactly, section 1.1),
+//      Hall's condition on the successor matching, a separator of the undirected shadow graph;
+//   3. a pruned depth-first search (Warnsdorff/Pohl value ordering, degree counting, the
+//      successor matching kept perfect move by move, an SCC-chain lookahead, restarts with
+//      doubling budgets; sections 1.3 and 1.4), bounded by a node limit and a time share;
+//   4. the exact successor + ordering encoding in Z3 (section 1.5; hamiltonian_z3.cpp), never the
+//      position encoding.
 //
 // Every path returned is re-checked with is_hamiltonian_path against the pattern itself; every
-// refutation is re-checked here by the same simple test a certificate checker would run.
+// refutation is re-checked here by the same simple test a certificate checker would run. A
+// search that proves "no path" only by exhausting its tree is reported as such
+// ("exhaustive-search") when Z3 cannot supply a checkable certificate.
 #include "sparsecert/hamiltonian.hpp"
 
 #include <algorithm>
@@ -1135,7 +1139,10 @@ DfsOutcome pruned_dfs(const Layer& pred, const Layer& succ, const std::vector<to
                          std::max(0.0, std::min(seconds, 1e7))));
     PathSearch search(pred, succ, std::move(matching));
     std::uint64_t budget = 4 * std::uint64_t(succ.size()) + 1000;
-    auto tick = [&](std::uint64_t round_nodes) {
+    auto last_report = start_time;
+    auto tick = [&](std::uint64_t round_nodes) {  // at most four reports a second
+        if (!progress || Clock::now() - last_report < std::chrono::milliseconds(250)) return;
+        last_report = Clock::now();
         const double done = double(outcome.nodes + round_nodes) / double(node_limit);
         const double elapsed = seconds > 0 ? seconds_since(start_time) / seconds : 0.0;
         report(progress, "hamiltonian path: dfs", std::min(1.0, std::max(done, elapsed)));

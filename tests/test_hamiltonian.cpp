@@ -515,6 +515,21 @@ TEST_CASE("instances that need Z3", "[hamiltonian][z3]") {
     }
 }
 
+TEST_CASE("an exhausted DFS: Z3 supplies the certificate, or the refutation says it has none", "[hamiltonian][z3]") {
+    Pattern p = from_edges(8, {{0, 1}, {0, 3}, {1, 0}, {1, 5}, {3, 4}, {3, 6}, {3, 7}, {4, 5},
+                               {4, 6}, {5, 6}, {6, 0}, {6, 1}, {6, 2}, {6, 7}, {7, 3}, {7, 5}});
+    auto with_z3 = run(p, {}, true);
+    REQUIRE(with_z3.holds == false);
+    CHECK(with_z3.refutation->kind == "solver");
+    CHECK(with_z3.reason.find("exhausted") != std::string::npos);
+    HamiltonianOptions options;
+    options.z3_max_vertices = 4;
+    auto without = run(p, options);
+    REQUIRE(without.holds == false);
+    CHECK(without.method == "dfs");
+    CHECK(without.refutation->kind == "exhaustive-search");
+}
+
 TEST_CASE("undetermined: budgets that run out", "[hamiltonian][z3]") {
     SECTION("above the Z3 size limit with no DFS") {
         HamiltonianOptions options;
