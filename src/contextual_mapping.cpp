@@ -97,7 +97,8 @@ Inputs sentinel_inputs(std::uint32_t d, std::uint32_t n, std::uint32_t m, const 
     Inputs in;
     in.entries = d * n;
     const mpz_class total = ipow(m + 1, in.entries) - ipow(m, in.entries);
-    in.exhaustive = total <= o.exhaustive_limit;
+    // Enumerated by filtering all (m+1)^{dn} digit vectors, so that count must stay moderate too.
+    in.exhaustive = total <= o.exhaustive_limit && ipow(m + 1, in.entries) <= 4 * mpz_class(o.exhaustive_limit);
     if (in.exhaustive) {
         const std::uint64_t all = ipow(m + 1, in.entries).get_ui();
         std::vector<std::uint32_t> digit(in.entries, 0);
@@ -203,7 +204,12 @@ void parallel_items(std::size_t count, const Progress& progress, const std::stri
         local.init();
 #pragma omp for schedule(dynamic, 8)
         for (std::size_t i = 0; i < count; ++i) {
-            local(i);
+            // An exception must not leave an OpenMP region: it becomes a failure of the check.
+            try {
+                local(i);
+            } catch (const std::exception& e) {
+                local.error(i, e.what());
+            }
             const std::size_t now = ++done;
             if (progress && omp_get_thread_num() == 0) report(progress, stage, double(now) / double(count));
         }
@@ -403,6 +409,11 @@ ConstructReport check_construction(Construction construction, const Pattern& pat
         Scratch scratch;
         std::vector<mpz_class> ids;
         void init() { ids.resize(c.n); }
+        void error(std::size_t i, const std::string& what) {
+            ++shift_failures;
+            log.add(i, {"selective_shift", show_input(inputs.at(i), c.d, c.n, c.m), std::nullopt,
+                        "evaluation failed: " + what});
+        }
         void operator()(std::size_t i) {
             const std::uint32_t d = c.d, n = c.n, m = c.m;
             const std::uint32_t* digits = inputs.at(i);
@@ -583,6 +594,10 @@ ConstructReport check_construction(Construction construction, const Pattern& pat
             Scratch scratch;
             mpz_class code;
             void init() {}
+            void error(std::size_t i, const std::string& what) {
+                log.add(key_base + i, {"sentinel", show_input(inputs.at(i), c.d, c.n, c.m), std::nullopt,
+                                       "evaluation failed: " + what});
+            }
             void operator()(std::size_t i) {
                 const std::uint32_t d = c.d, n = c.n, m = c.m;
                 const std::uint32_t* digits = inputs.at(i);
@@ -619,7 +634,8 @@ ConstructReport check_construction(Construction construction, const Pattern& pat
 #pragma omp parallel for schedule(dynamic, 16)
         for (std::size_t i = 0; i < count; ++i) {
             fbar[i] = cube_centre_value(target, grid_matrix(valid.at(i), d, n, m), m);
-            if (o.progress && omp_get_thread_num() == 0) report(o.progress, "target values: ", double(++done) / double(count));
+            const std::size_t now = ++done;
+            if (o.progress && omp_get_thread_num() == 0) report(o.progress, "target values: ", double(now) / double(count));
         }
     }
     auto& mt = rep.matches_target;
@@ -650,10 +666,15 @@ ConstructReport check_construction(Construction construction, const Pattern& pat
             const NetworkEvaluator ev(c.network, pattern, Evaluator::rational);
 #pragma omp parallel for schedule(dynamic, 4)
             for (std::size_t i = 0; i < count; ++i) {
-                const Matrix out = ev(grid_matrix(valid.at(i), d, n, m));
-                if (out != fbar[i])
-                    log.add(count + i, {"matches_target", show_input(valid.at(i), d, n, m), c.network.layers.size() - 1,
-                                        "the network's output differs from f_bar"});
+                try {
+                    const Matrix out = ev(grid_matrix(valid.at(i), d, n, m));
+                    if (out != fbar[i])
+                        log.add(count + i, {"matches_target", show_input(valid.at(i), d, n, m),
+                                            c.network.layers.size() - 1, "the network's output differs from f_bar"});
+                } catch (const std::exception& e) {
+                    log.add(count + i, {"matches_target", show_input(valid.at(i), d, n, m), std::nullopt,
+                                        std::string("evaluation failed: ") + e.what()});
+                }
             }
         } else {
             const auto full = IntNetwork::compile(c.network, pattern, 1, &why);
@@ -673,6 +694,10 @@ ConstructReport check_construction(Construction construction, const Pattern& pat
                 IntState state, expected;
                 Scratch scratch;
                 void init() {}
+                void error(std::size_t i, const std::string& what) {
+                    log.add(key_base + i, {"matches_target", show_input(inputs.at(i), c.d, c.n, c.m), std::nullopt,
+                                           "evaluation failed: " + what});
+                }
                 void operator()(std::size_t i) {
                     const std::uint32_t d = c.d, n = c.n, m = c.m;
                     eng.load_input(grid_matrix(inputs.at(i), d, n, m), state);
