@@ -578,9 +578,11 @@ ReachabilityResult check_reachability(const Pattern& pattern, const Reachability
                                 std::to_string(hub.hub) + "^" + std::to_string(hub.t1) +
                                 " = [n] and every token reaches it within " +
                                 std::to_string(hub.t2) + " more layers";
-        return finite(facts, "hub/witness certificates", *hub.upper,
-                      *hub.upper > 1 ? std::optional<TokenPair>(hub.lower_witness) : std::nullopt,
-                      how);
+        ReachabilityResult r =
+            finite(facts, "hub/witness certificates", *hub.upper,
+                   *hub.upper > 1 ? std::optional<TokenPair>(hub.lower_witness) : std::nullopt, how);
+        r.hub = std::pair<token_t, std::uint64_t>{hub.hub, hub.t1};
+        return r;
     };
     auto bounds_only = [&](ReachabilityResult r) {
         // Existence proven, s not computed within the budgets.
@@ -626,7 +628,7 @@ ReachabilityResult check_reachability(const Pattern& pattern, const Reachability
                 if (automatic) {
                     // The exact cycle (cycle_start, period), when affordable: a deterministic cap.
                     detail::ClassEngineRequest request;
-                    request.work_cap = 20 * pattern.connections() + (std::uint64_t{1} << 30);
+                    request.work_cap = 10 * pattern.connections() + (std::uint64_t{1} << 28);
                     ReachabilityResult exact = detail::run_class_engine(pattern, facts, budget, request);
                     if (exact.holds == std::optional<bool>(false)) {
                         exact.method += " after strong components";

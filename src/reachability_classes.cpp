@@ -295,7 +295,7 @@ Row unite(std::span<const Row* const> inputs, const Space& space, Scratch& scrat
             if (all == ~std::uint64_t{0} && acc[space.words - 1] == tail_mask) return full_row(space);
         }
     }
-    work += space.words;
+    work += 4 * std::uint64_t(space.words);  // the popcount scan, extraction or copy, hash
     return finish_dense(acc, space);
 }
 
@@ -661,20 +661,34 @@ StatePtr Propagator::advance(const State* prev, std::uint64_t live) {
     std::uint64_t entries = 0;
     for (std::uint32_t r : first_class) entries += sig_len[r];
     std::vector<Row> fresh(distinct);
-    std::atomic<bool> timed_out{false};
+    std::atomic<bool> timed_out{false}, capped{false};
+    // Work done so far, flushed every 64 items: a step that would pass the work cap is stopped
+    // early. Deterministic, because the partial sums only exceed the cap if the total does.
+    std::atomic<std::uint64_t> shared_work{work_ + work};
 #pragma omp parallel num_threads(budget_.threads_for((entries + distinct) * (1 + space_.words / 4))) \
     reduction(+ : work)
     {
         Scratch scratch;
         std::size_t done = 0;
+        std::uint64_t unflushed = 0;
 #pragma omp for schedule(dynamic, 4)
         for (std::size_t u = 0; u < distinct; ++u) {
             if (abort.load(std::memory_order_relaxed)) continue;
-            if ((++done & 63) == 0 && budget_.expired()) {
-                timed_out = true;
-                abort = true;
-                continue;
+            if ((++done & 63) == 0) {
+                const std::uint64_t total = shared_work.fetch_add(unflushed) + unflushed;
+                unflushed = 0;
+                if (work_cap_ && total > work_cap_) {
+                    capped = true;
+                    abort = true;
+                    continue;
+                }
+                if (budget_.expired()) {
+                    timed_out = true;
+                    abort = true;
+                    continue;
+                }
             }
+            const std::uint64_t before = work;
             auto ids = sig(first_class[u]);
             Row row;
             if (!prev) {
@@ -695,13 +709,14 @@ StatePtr Propagator::advance(const State* prev, std::uint64_t live) {
                 row = unite(scratch.inputs, space_, scratch, w);
                 work += w;
             }
+            unflushed += work - before;
             const std::uint64_t b = row.bytes();
             fresh[u] = std::move(row);
             if (over_memory(used.fetch_add(b) + b)) abort = true;
         }
     }
     if (abort) {
-        stop_ = timed_out ? Stop::time : Stop::memory;
+        stop_ = timed_out ? Stop::time : capped ? Stop::work : Stop::memory;
         return nullptr;
     }
     work_ += work;

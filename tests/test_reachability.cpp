@@ -285,6 +285,11 @@ TEST_CASE("the paper's patterns: s = 2 for star, strided, Longformer, BigBird", 
         REQUIRE(r.holds == std::optional<bool>(true));
         CHECK(*r.s == 2);
         CHECK(r.method == "hub/witness certificates");
+        // The hub certificate: S_h^{t1} = [n], and every token reaches h in the remaining layers.
+        REQUIRE(r.hub);
+        const auto [h, t1] = *r.hub;
+        CHECK(reachability_set(p, h, t1).size() == 200);
+        for (token_t k = 0; k < 200; ++k) CHECK(p.layers[0].attends(k, h));
         check_against(p, run(p, ReachabilityEngine::classes), naive(p), "longformer classes");
     }
     {

@@ -50,6 +50,9 @@ struct ReachabilityResult {
     std::optional<std::uint64_t> s;
     // When holds and s > 1: (k, j) with j not in S_k^{s-1}, showing that s is minimal.
     std::optional<std::pair<token_t, token_t>> below_s_witness;
+    // When the hub certificate decided s: (h, t1) with S_h^{t1} = [n] and h in the set reached
+    // by every token through the layers t1+1..s, so that S^s = J (algorithms.md section 2.1).
+    std::optional<std::pair<token_t, std::uint64_t>> hub;
     // Bounds on s when holds is true but the budgets did not allow computing s exactly (the
     // existence was proven: self-attention and a strongly connected union graph); s is then empty.
     std::optional<std::uint64_t> s_lower, s_upper;
