@@ -212,9 +212,9 @@ std::optional<ReachabilityResult> interval_engine(const Pattern& pattern, const 
     result.cycle_start = mu;
     result.period = p;
     result.reason = pair_text(*result.unreached, 0) +
-                    " for any t >= 1 (every S_k^t is an interval and its ends stop at " +
-                    std::to_string(lo_inf) + ".." + std::to_string(hi_inf) +
-                    "); S^t is constant from t = " + std::to_string(mu);
+                    " for any t >= 1 (every S_k^t is an interval; S_" + std::to_string(n - 1) +
+                    " never extends below " + std::to_string(lo_inf) + ", S_0 never beyond " +
+                    std::to_string(hi_inf) + "); S^t is constant from t = " + std::to_string(mu);
     return result;
 }
 

@@ -46,15 +46,17 @@ struct ReachabilityOptions {
 struct ReachabilityResult {
     // true: a finite s exists; false: none exists; nullopt: undetermined within the budgets.
     std::optional<bool> holds;
-    // When holds: the minimal s (1-based layer count, as in the paper).
+    // When holds: the minimal s (1-based layer count, as in the paper). Empty only when the
+    // budgets allowed proving existence but not computing s; then s_lower/s_upper bound it.
     std::optional<std::uint64_t> s;
     // When holds and s > 1: (k, j) with j not in S_k^{s-1}, showing that s is minimal.
     std::optional<std::pair<token_t, token_t>> below_s_witness;
-    // When the hub certificate decided s: (h, t1) with S_h^{t1} = [n] and h in the set reached
-    // by every token through the layers t1+1..s, so that S^s = J (algorithms.md section 2.1).
+    // When the hub certificate decided s: (h, t1) with S_h^{t1} = [n] and, through the layers
+    // t1+1..s alone, h reaching every token k (the column M_{L(s)} ... M_{L(t1+1)} e_h is all
+    // ones), so that S^s = J (algorithms.md section 2.1).
     std::optional<std::pair<token_t, std::uint64_t>> hub;
-    // Bounds on s when holds is true but the budgets did not allow computing s exactly (the
-    // existence was proven: self-attention and a strongly connected union graph); s is then empty.
+    // Bounds on s when holds is true but s is empty: existence was proven (a hub certificate, or
+    // self-attention and a strongly connected union graph) but not s itself within the budgets.
     std::optional<std::uint64_t> s_lower, s_upper;
     // When !holds: (k, j) with j in no S_k^t for any t >= 1, if such a pair exists; otherwise
     // (k, j) missing from the first state of the repeating cycle (see `reason`).
