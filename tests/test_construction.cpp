@@ -329,3 +329,43 @@ TEST_CASE("construct: the evaluators agree, and g_bar is constant on every cube"
         }
     }
 }
+
+TEST_CASE("construct: random patterns, random start phases, both all-max starts", "[construct]") {
+    // theory.md reports an exact-fraction check on 25 random patterns; this is a small, seeded
+    // version of it (docs/construction.md reports a larger run). The cases are drawn once (Catch
+    // re-enters the test case for every section).
+    struct Case {
+        Pattern pattern;
+        ConstructionOptions options;
+        int trial;
+    };
+    static const std::vector<Case> cases = [] {
+        std::vector<Case> out;
+        families::SplitMix64 rng(11);
+        for (int trial = 0; out.size() < 12 && trial < 1000; ++trial) {
+            const token_t n = 3 + token_t(rng.below(3));  // 3..5
+            const std::size_t p = 1 + rng.below(3);       // 1..3
+            std::vector<Layer> layers;
+            for (std::size_t l = 0; l < p; ++l) layers.push_back(families::random(n, 1, rng.next(), true));
+            // At most 3^4 = 81 grid inputs: enough to exercise every stage, cheap enough for a test.
+            const bool two_rows = n == 3 && rng.below(2);
+            ConstructionOptions o = opts(two_rows ? 2 : 1, n <= 4 && !two_rows ? 3 : 2);
+            o.start_phase = rng.below(p);
+            o.all_max_start = rng.below(2) ? AllMaxStart::actual_phase : AllMaxStart::pad_to_first_pattern;
+            Pattern pat = make("random", n, std::move(layers));
+            try {
+                (void)check_applicability(pat, o);
+            } catch (const NotApplicable&) {
+                continue;
+            }
+            out.push_back({std::move(pat), o, trial});
+        }
+        return out;
+    }();
+    REQUIRE(cases.size() == 12);
+    for (const auto& cs : cases)
+        DYNAMIC_SECTION("trial " << cs.trial << ": n=" << cs.pattern.n << " p=" << cs.pattern.p() << " d="
+                                 << cs.options.d << " m=" << cs.options.m) {
+            require_all_hold(run(cs.pattern, cs.options, "next"));
+        }
+}
