@@ -392,13 +392,17 @@ Statics compute_statics(const Pattern& pattern, const Budget& budget) {
         std::vector<std::uint64_t> h(n);
 #pragma omp parallel for schedule(static, 4096) num_threads(threads)
         for (std::int64_t k = 0; k < std::int64_t(n); ++k) {
-            std::uint64_t x = 0x243F6A8885A308D3ull;
+            // Four independent lanes: the fold is latency-bound and rows can be long.
+            std::uint64_t lane[4] = {0x243F6A8885A308D3ull, 1, 2, 3};
             for (const Layer& layer : pattern.layers) {
                 auto row = layer.attended(token_t(k));
-                x = fold(x, row.size() + 0x100000000ull);
-                for (token_t j : row) x = fold(x, j);
+                lane[0] = fold(lane[0], row.size() + 0x100000000ull);
+                std::size_t i = 0;
+                for (; i + 4 <= row.size(); i += 4)
+                    for (int q = 0; q < 4; ++q) lane[q] = fold(lane[q], row[i + q]);
+                for (; i < row.size(); ++i) lane[0] = fold(lane[0], row[i]);
             }
-            h[k] = mix64(x);
+            h[k] = mix64(lane[0]) ^ mix64(lane[1] + 1) ^ mix64(lane[2] + 2) ^ mix64(lane[3] + 3);
         }
         auto equal = [&](std::uint32_t a, std::uint32_t b) {
             for (const Layer& layer : pattern.layers) {
@@ -439,6 +443,7 @@ Statics compute_statics(const Pattern& pattern, const Budget& budget) {
         std::vector<std::uint32_t> size(st.C, 0);
         for (token_t j = 0; j < n; ++j) ++size[st.col_class[j]];
         bool ok = true;
+        if (st.C < n)  // all singletons need no check
 #pragma omp parallel num_threads(threads) reduction(&& : ok)
         {
             std::vector<std::uint32_t> count(st.C, 0);
@@ -562,6 +567,14 @@ StatePtr Propagator::advance(const State* prev, std::uint64_t live) {
     const std::uint32_t classes = prev ? std::uint32_t(prev->rows.size()) : space_.width;
     const int threads =
         budget_.threads_for(layer.connections() / std::max<token_t>(1, pattern_.n) * R + R);
+    // Token -> class of S^{t-1}, composed once so that each attended token costs one lookup.
+    std::vector<std::uint32_t> token_class;
+    if (prev) {
+        token_class.resize(pattern_.n);
+#pragma omp parallel for schedule(static, 8192) num_threads(budget_.threads_for(pattern_.n))
+        for (std::int64_t j = 0; j < std::int64_t(pattern_.n); ++j)
+            token_class[j] = prev->cls[st_.row_class[j]];
+    }
 
     // Phase A (parallel): the signature of every row class, the sorted set of classes of S^{t-1}
     // over its attended set (for t = 1: the column classes of A_k^1 inside the batch).
@@ -596,7 +609,7 @@ StatePtr Propagator::advance(const State* prev, std::uint64_t live) {
                 if (prev) {
                     std::uint32_t last = no_id;  // neighbouring tokens often share a class
                     for (token_t j : row) {
-                        const std::uint32_t x = prev->cls[st_.row_class[j]];
+                        const std::uint32_t x = token_class[j];
                         if (x == last) continue;
                         last = x;
                         if (stamp[x] != mark) {
