@@ -355,7 +355,7 @@ ConstructReport check_construction(Construction construction, const Pattern& pat
 
     const Inputs valid = valid_inputs(d, n, m, o);
     if (std::uint64_t(valid.count()) * n > o.max_value_layers)
-        throw NotApplicable(fmt::format("the value mapping would have {} x {} = {} layers (limit {}): lower m, d or n",
+        throw NotApplicable(fmt::format("the value mapping would have {} x {} = {} layers (limit {}, --max-layers): lower m, d, n or the sample size",
                                         valid.count(), n, std::uint64_t(valid.count()) * n, o.max_value_layers));
     const std::size_t count = valid.count();
     auto& cm = rep.contextual_mapping;
