@@ -16,7 +16,6 @@
 #include "sparsecert/reachability.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cstdint>
 #include <numeric>

@@ -308,8 +308,6 @@ struct Statics {
     std::uint32_t C = 0;  // column classes of the first pattern
     std::vector<std::uint32_t> row_class, row_rep, row_size;  // token -> class; class -> min token
     std::vector<std::uint32_t> col_class, col_rep;
-    bool twins = false;
-
     std::uint64_t bytes() const {
         return 4 * (row_class.size() + row_rep.size() + row_size.size() + col_class.size() +
                     col_rep.size());
@@ -386,7 +384,6 @@ Statics compute_statics(const Pattern& pattern, const Budget& budget) {
         identity_columns(st);
         return st;
     }
-    st.twins = true;
     // Row twins: hash every token's rows in all patterns, then compare exactly.
     {
         std::vector<std::uint64_t> h(n);
@@ -514,7 +511,7 @@ public:
 private:
     bool over_memory(std::uint64_t used) const { return used > budget_.memory(); }
     StatePtr finish(std::vector<Row>&& fresh, const std::vector<std::uint32_t>& id_of_class,
-                    std::uint64_t t, std::uint64_t fixed_bytes);
+                    std::uint64_t t);
 
     const Pattern& pattern_;
     const Statics& st_;
@@ -528,7 +525,7 @@ private:
 
 // Deduplicates the freshly computed rows and assembles the state: id_of_class[r] indexes `fresh`.
 StatePtr Propagator::finish(std::vector<Row>&& fresh, const std::vector<std::uint32_t>& id_of_class,
-                            std::uint64_t t, std::uint64_t fixed_bytes) {
+                            std::uint64_t t) {
     auto state = std::make_shared<State>();
     state->t = t;
     std::vector<std::uint32_t> row_of(fresh.size());
@@ -541,7 +538,7 @@ StatePtr Propagator::finish(std::vector<Row>&& fresh, const std::vector<std::uin
         row_of[u] = id;
     }
     state->cls.resize(st_.R);
-    std::uint64_t bytes = fixed_bytes + 4 * std::uint64_t(st_.R);
+    std::uint64_t bytes = 4 * std::uint64_t(st_.R);
     for (std::uint32_t r = 0; r < st_.R; ++r) {
         state->cls[r] = row_of[id_of_class[r]];
         state->weight += std::uint64_t(st_.row_size[r]) * state->rows[state->cls[r]].card;
@@ -738,7 +735,7 @@ StatePtr Propagator::advance(const State* prev, std::uint64_t live) {
         return nullptr;
     }
     std::vector<std::vector<std::uint32_t>>().swap(chunk_data);
-    return finish(std::move(fresh), sig_id, t, 0);
+    return finish(std::move(fresh), sig_id, t);
 }
 
 StatePtr Propagator::combine(const State& a, const State& b, std::uint64_t live) {
@@ -783,7 +780,7 @@ StatePtr Propagator::combine(const State& a, const State& b, std::uint64_t live)
         stop_ = Stop::work;
         return nullptr;
     }
-    return finish(std::move(fresh), id_of_class, b.t, 0);
+    return finish(std::move(fresh), id_of_class, b.t);
 }
 
 bool Propagator::equal(const State& a, const State& b) const {
