@@ -23,16 +23,18 @@ namespace sparsecert {
 Layer union_graph(const Pattern& pattern);
 
 struct HamiltonianOptions {
-    double timeout_seconds = 10;   // budget for the exact (Z3) stage; DFS has its own share
+    // Budget for the exact (Z3) stage, parsing included; the DFS has its own share below.
+    double timeout_seconds = 10;
     std::uint64_t dfs_node_limit = 50'000'000;
     Progress progress;
     // The DFS's own wall-clock share (the node limit is the deterministic bound; this one only
     // keeps a pathological search from running for hours).
     double dfs_timeout_seconds = 10;
     // The exact stage runs only on union graphs up to this size (the successor + ordering
-    // encoding has one Boolean per edge; algorithms.md section 1.5). Larger: "undetermined".
+    // encoding has one Boolean per edge, about 500 bytes of SMT-LIB per edge, and Z3 parses
+    // about 5 MB/s; algorithms.md section 1.5). Larger: "undetermined".
     std::uint32_t z3_max_vertices = 5000;
-    std::uint64_t z3_max_edges = 200'000;
+    std::uint64_t z3_max_edges = 100'000;
 };
 
 // Evidence for "no Hamiltonian path", checkable by a small program (issue 3 certificates).
