@@ -18,8 +18,9 @@ struct Z3Outcome {
     double seconds = 0;          // wall time of parse + check
 };
 
-// Runs Z3 on hamiltonian_smt2(union_in) with the solver's "timeout" parameter set to
-// timeout_seconds. Reports "hamiltonian path: z3" progress (elapsed / timeout) from a helper
+// Runs Z3 on hamiltonian_smt2(union_in) within timeout_seconds (parsing included), enforced by
+// a watchdog thread that interrupts the context (not Z3's "timeout" parameter, see
+// hamiltonian_z3.cpp). Reports "hamiltonian path: z3" progress (elapsed / budget) from that
 // thread while the check runs; the caller's thread is blocked meanwhile, so the callback is never
 // invoked concurrently.
 Z3Outcome solve_with_z3(const Layer& union_in, double timeout_seconds, const Progress& progress);

@@ -9,6 +9,7 @@
 // (QF_LIA, plain declare-fun / assert / check-sat) for cvc5 to re-check (section 4.1), and the very
 // same text is what Z3 parses and answers: the certificate is the thing that was checked.
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
@@ -204,41 +205,63 @@ namespace detail {
 
 namespace {
 
-// Reports elapsed / timeout while Z3 runs on the caller's thread; stops when destroyed.
-class ProgressTicker {
+// Enforces the time budget and reports progress while Z3 runs on the caller's thread.
+//
+// Z3's own "timeout" parameter is deliberately not used: in Z3 4.8.10-4.8.12 (Debian 12 ships
+// 4.8.12) the thread-pool scoped_timer behind it can deadlock when a timer fires (Z3Prover/z3
+// PR #5371; the test suite hung in Z3_solver_check exactly there). Instead this thread calls
+// Z3_interrupt, which is meant to be called from another thread, once the budget is spent.
+class Watchdog {
 public:
-    ProgressTicker(const Progress& progress, double timeout_seconds)
-        : progress_(progress), timeout_(timeout_seconds) {
-        if (progress_) thread_ = std::thread([this] { run(); });
+    Watchdog(z3::context& ctx, const Progress& progress, double budget_seconds)
+        : ctx_(ctx), progress_(progress), budget_(budget_seconds) {
+        thread_ = std::thread([this] { run(); });
     }
-    ~ProgressTicker() {
+    ~Watchdog() {
         {
             std::lock_guard<std::mutex> lock(mutex_);
             done_ = true;
         }
         wake_.notify_all();
-        if (thread_.joinable()) thread_.join();
+        thread_.join();
     }
-    ProgressTicker(const ProgressTicker&) = delete;
-    ProgressTicker& operator=(const ProgressTicker&) = delete;
+    Watchdog(const Watchdog&) = delete;
+    Watchdog& operator=(const Watchdog&) = delete;
+    bool fired() const { return fired_.load(); }
 
 private:
     void run() {
         const auto start = std::chrono::steady_clock::now();
+        const auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                          std::chrono::duration<double>(budget_));
+        auto next_report = start + std::chrono::milliseconds(500);
         std::unique_lock<std::mutex> lock(mutex_);
-        while (!wake_.wait_for(lock, std::chrono::milliseconds(500), [this] { return done_; })) {
-            const double elapsed =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            report(progress_, "hamiltonian path: z3",
-                   timeout_ > 0 ? std::min(1.0, elapsed / timeout_) : -1.0);
+        while (!done_) {
+            const auto now = std::chrono::steady_clock::now();
+            if (now >= deadline) {
+                if (!fired_) ctx_.interrupt();  // repeated below in case Z3 was not listening yet
+                fired_ = true;
+                wake_.wait_for(lock, std::chrono::milliseconds(50), [this] { return done_; });
+                if (!done_) ctx_.interrupt();
+                continue;
+            }
+            if (progress_ && now >= next_report) {
+                next_report = now + std::chrono::milliseconds(500);
+                const double elapsed = std::chrono::duration<double>(now - start).count();
+                report(progress_, "hamiltonian path: z3",
+                       budget_ > 0 ? std::min(1.0, elapsed / budget_) : -1.0);
+            }
+            wake_.wait_until(lock, std::min(deadline, next_report), [this] { return done_; });
         }
     }
 
+    z3::context& ctx_;
     const Progress& progress_;
-    double timeout_;
+    double budget_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool done_ = false;
+    std::atomic<bool> fired_{false};
     std::thread thread_;
 };
 
@@ -264,13 +287,12 @@ Z3Outcome solve_with_z3(const Layer& union_in, double timeout_seconds, const Pro
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             return outcome;
         }
-        z3::params params(ctx);
-        params.set("timeout", unsigned(std::clamp(left * 1000.0, 1.0, 4.0e9)));
-        solver.set(params);
         z3::check_result answer;
+        bool out_of_time = false;
         {
-            ProgressTicker ticker(progress, timeout_seconds);
+            Watchdog watchdog(ctx, progress, left);
             answer = solver.check();
+            out_of_time = watchdog.fired();
         }
         if (answer == z3::sat) {
             outcome.status = Z3Outcome::Status::sat;
@@ -290,7 +312,7 @@ Z3Outcome solve_with_z3(const Layer& union_in, double timeout_seconds, const Pro
             outcome.status = Z3Outcome::Status::unsat;
         } else {
             outcome.status = Z3Outcome::Status::unknown;
-            outcome.message = solver.reason_unknown();
+            outcome.message = out_of_time ? "timeout" : solver.reason_unknown();
         }
     } catch (const z3::exception& e) {
         outcome.status = Z3Outcome::Status::unknown;
