@@ -96,6 +96,10 @@ TEST_CASE("verify-pattern: bad input gives one line and exit status 2", "[cli]")
 
 TEST_CASE("verify-pattern: exit statuses follow the verdict", "[cli]") {
     CHECK(run_tool("verify-pattern", "--n 64 " + source_path("patterns/star.json")).status == 0);
+    // No self-attention: neither sufficient theorem applies, the necessary condition holds: open.
+    CHECK(run_tool("verify-pattern", "--n 64 " + source_path("patterns/xformers-global.json")).status == 3);
+    CHECK(run_tool("verify-pattern", "--n 64 " + source_path("patterns/xformers-global.json") + " " +
+                                         source_path("patterns/star.json")).status == 3);
     CHECK(run_tool("verify-pattern", "--n 64 " + source_path("patterns/causal-window.json")).status == 1);
     CHECK(run_tool("verify-pattern",
                    "--n 64 " + source_path("patterns/star.json") + " " + source_path("patterns/causal-window.json"))
@@ -120,8 +124,16 @@ TEST_CASE("verify-pattern --json: keys exactly as documented, arrays for several
         std::vector<std::string> keys;
         for (auto it = o.begin(); it != o.end(); ++it) keys.push_back(it.key());
         std::sort(keys.begin(), keys.end());
+        // Issue 2's keys, plus issue 3's "theorems" and "verdict".
         CHECK(keys == std::vector<std::string>{"connections", "hamiltonian_path", "n", "p", "pattern",
-                                               "reachability", "self_attention", "theorem_applies"});
+                                               "reachability", "self_attention", "theorem_applies",
+                                               "theorems", "verdict"});
+        for (const auto& t : o["theorems"]) {
+            std::vector<std::string> tkeys;
+            for (auto it = t.begin(); it != t.end(); ++it) tkeys.push_back(it.key());
+            std::sort(tkeys.begin(), tkeys.end());
+            CHECK(tkeys == std::vector<std::string>{"applies", "id", "kind", "reason"});
+        }
         CHECK(o["n"] == 32);
     }
     CHECK(doc[0]["theorem_applies"] == true);
@@ -132,6 +144,8 @@ TEST_CASE("verify-pattern --json: keys exactly as documented, arrays for several
     CHECK(doc[1]["reachability"]["holds"] == false);
     CHECK(doc[1]["reachability"]["s"].is_null());
     CHECK(doc[1]["reachability"]["unreached"].size() == 2);
+    CHECK(doc[0]["verdict"] == "universal");
+    CHECK(doc[1]["verdict"] == "not-universal");
 }
 
 TEST_CASE("verify-pattern: the catalogue table and determinism", "[cli]") {
@@ -140,8 +154,9 @@ TEST_CASE("verify-pattern: the catalogue table and determinism", "[cli]") {
     CHECK((a.status == 1 || a.status == 0));
     CHECK(a.out == b.out);
     CHECK(a.out.find("star.json") != std::string::npos);
-    CHECK(a.out.find("Theorem 1 applies") != std::string::npos);
-    CHECK(a.out.find("fails: reachability") != std::string::npos);  // causal-window.json
+    CHECK(a.out.find("universal (yun2020)") != std::string::npos);
+    CHECK(a.out.find("not-universal (reachability-closure)") != std::string::npos);  // causal-window.json
+    CHECK(a.out.find("fails: reachability") != std::string::npos);
 }
 
 TEST_CASE("export-pattern round-trips through the explicit form", "[cli]") {

@@ -9,11 +9,13 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "sparsecert/closure.hpp"
 #include "sparsecert/hamiltonian.hpp"
 #include "sparsecert/pattern.hpp"
 #include "sparsecert/progress.hpp"
 #include "sparsecert/reachability.hpp"
 #include "sparsecert/self_attention.hpp"
+#include "sparsecert/theorems.hpp"
 
 namespace sparsecert {
 
@@ -33,10 +35,23 @@ struct VerifyResult {
     ReachabilityResult reachability;
     // true: all three conditions hold; false: one fails; nullopt: none fails, one is undetermined.
     std::optional<bool> theorem_applies;
+
+    // The facts the other registered theorems need (theory.md section 5).
+    std::optional<token_t> star_hub;   // a token attending to all and attended by all, every pattern
+    std::optional<ClosureSet> closure; // a closure set: some token never influences another
+    CheckOutcome influence;            // every token eventually influences every other
+
+    // Every registered theorem evaluated on the facts (sorted by id), and the three-valued verdict
+    // ("universal", "not-universal", "open") that follows from them.
+    std::vector<TheoremOutcome> theorems;
+    std::string verdict;
     double seconds = 0;  // wall time of the checks (not part of the JSON: output stays deterministic)
 };
 
 VerifyResult verify(const Pattern& pattern, const VerifyOptions& options = {});
+
+// Each check by the name theorems/*.json use for it, with its outcome and a one-line reason.
+Facts facts_of(const VerifyResult& result);
 
 // The JSON object of verify-pattern --json (keys documented in docs/verify-pattern.md).
 nlohmann::json to_json(const VerifyResult& result);

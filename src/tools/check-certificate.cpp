@@ -187,6 +187,23 @@ std::string check_refutation(const Pattern& p, const json& r, const std::string&
                 }
         return "component order confirmed: no edge from component " + std::to_string(gap) + " to the next";
     }
+    if (kind == "hall") {
+        // On a path every token but the first has its own predecessor, an in-neighbour other than
+        // itself; so the tokens of Y need at least |Y| - 1 distinct in-neighbours between them.
+        auto tokens = token_list(field(r, "tokens", "hamiltonian_path.refutation"), p, "hamiltonian_path.refutation.tokens");
+        std::sort(tokens.begin(), tokens.end());
+        tokens.erase(std::unique(tokens.begin(), tokens.end()), tokens.end());
+        std::set<token_t> preds;
+        for (token_t y : tokens)
+            for (const auto& layer : p.layers)
+                for (token_t j : layer.attended(y))
+                    if (j != y) preds.insert(j);
+        if (preds.size() + 1 >= tokens.size())
+            throw Invalid{"hamiltonian_path.refutation: the " + std::to_string(tokens.size()) + " tokens have " +
+                          std::to_string(preds.size()) + " in-neighbours, enough for a path"};
+        return "Hall set confirmed: " + std::to_string(tokens.size()) + " tokens with only " +
+               std::to_string(preds.size()) + " in-neighbours between them";
+    }
     if (kind == "separator") {
         auto tokens = token_list(field(r, "tokens", "hamiltonian_path.refutation"), p, "hamiltonian_path.refutation.tokens");
         std::sort(tokens.begin(), tokens.end());
@@ -247,6 +264,51 @@ std::string solver_recheck(const Pattern& p, const std::string& certificate_dir,
     return note;
 }
 
+bool all_attend_themselves(const Pattern& p) {
+    for (const auto& layer : p.layers)
+        for (token_t k = 0; k < p.n; ++k) {
+            auto row = layer.attended(k);
+            if (!std::binary_search(row.begin(), row.end(), k)) return false;
+        }
+    return true;
+}
+
+// Strong connectivity of the union graph: every token reaches token 0 and is reached from it.
+// Backward search runs on the attended lists as stored; forward search on their transpose, built
+// here by counting.
+bool strongly_connected(const Pattern& p) {
+    std::vector<std::uint64_t> start(std::size_t(p.n) + 1, 0);
+    for (const auto& layer : p.layers)
+        for (token_t k = 0; k < p.n; ++k)
+            for (token_t j : layer.attended(k)) ++start[j + 1];
+    for (token_t j = 0; j < p.n; ++j) start[j + 1] += start[j];
+    std::vector<token_t> attended_by(start[p.n]);
+    std::vector<std::uint64_t> fill(start.begin(), start.end() - 1);
+    for (const auto& layer : p.layers)
+        for (token_t k = 0; k < p.n; ++k)
+            for (token_t j : layer.attended(k)) attended_by[fill[j]++] = k;
+    for (int forward = 0; forward < 2; ++forward) {
+        std::vector<char> seen(p.n, 0);
+        std::vector<token_t> stack{0};
+        seen[0] = 1;
+        std::size_t count = 1;
+        while (!stack.empty()) {
+            const token_t u = stack.back();
+            stack.pop_back();
+            auto visit = [&](token_t v) {
+                if (!seen[v]) { seen[v] = 1; ++count; stack.push_back(v); }
+            };
+            if (forward)  // edges u -> k for every k attending to u
+                for (std::uint64_t e = start[u]; e < start[u + 1]; ++e) visit(attended_by[e]);
+            else          // edges j -> u for every j that u attends to
+                for (const auto& layer : p.layers)
+                    for (token_t j : layer.attended(u)) visit(j);
+        }
+        if (count != p.n) return false;
+    }
+    return true;
+}
+
 // --- Condition 3 --------------------------------------------------------------------------------
 
 // S_k^t for one k by the definition, backwards: row k of M_{L(t)} ... M_{L(1)}.
@@ -295,6 +357,15 @@ std::string check_reachability(const Pattern& p, const json& c) {
     const json& holds = field(c, "holds", "reachability");
     if (holds.is_null()) return "reachability undetermined (nothing to check)";
     if (holds.get<bool>()) {
+        if (field(c, "s", "reachability").is_null()) {
+            // A finite s without its value: self-attention makes S_k^t grow along every edge of
+            // the union once per cycle, so a strongly connected union graph reaches everything.
+            if (!c.contains("by") || c["by"] != "strongly-connected")
+                throw Invalid{"reachability: holds without s needs \"by\": \"strongly-connected\""};
+            if (!all_attend_themselves(p)) throw Invalid{"reachability: without s, existence needs self-attention"};
+            if (!strongly_connected(p)) throw Invalid{"reachability: the union graph is not strongly connected"};
+            return "a finite s exists, confirmed (self-attention, strongly connected union graph; s not stated)";
+        }
         const std::uint64_t s = as_uint(field(c, "s", "reachability"), "reachability.s");
         if (s == 0) throw Invalid{"reachability.s: must be at least 1"};
         std::string how;
@@ -386,19 +457,118 @@ std::string check_reachability(const Pattern& p, const json& c) {
 }
 
 // A star (Zaheer et al. 2020): token h attends to all and is attended by all, in every pattern.
-std::string check_star(const Pattern& p, const json& c) {
-    const token_t h = as_token(field(c, "hub", "star"), p, "star.hub");
+// Without a hub, every token is scanned: none may qualify.
+bool is_hub(const Pattern& p, token_t h, std::string* why) {
     for (std::size_t l = 0; l < p.p(); ++l) {
-        if (p.layers[l].attended(h).size() != p.n)
-            throw Invalid{"star: hub " + std::to_string(h) + " does not attend to every token in pattern " + std::to_string(l)};
+        if (p.layers[l].attended(h).size() != p.n) {
+            if (why) *why = "hub " + std::to_string(h) + " does not attend to every token in pattern " + std::to_string(l);
+            return false;
+        }
         for (token_t k = 0; k < p.n; ++k) {
             auto row = p.layers[l].attended(k);
-            if (!std::binary_search(row.begin(), row.end(), h))
-                throw Invalid{"star: token " + std::to_string(k) + " does not attend to hub " + std::to_string(h) +
-                              " in pattern " + std::to_string(l)};
+            if (!std::binary_search(row.begin(), row.end(), h)) {
+                if (why) *why = "token " + std::to_string(k) + " does not attend to hub " + std::to_string(h) +
+                                " in pattern " + std::to_string(l);
+                return false;
+            }
         }
     }
-    return "star hub " + std::to_string(h) + " confirmed";
+    return true;
+}
+
+std::string check_star(const Pattern& p, const json& c) {
+    if (field(c, "holds", "star").get<bool>()) {
+        const token_t h = as_token(field(c, "hub", "star"), p, "star.hub");
+        std::string why;
+        if (!is_hub(p, h, &why)) throw Invalid{"star: " + why};
+        return "star hub " + std::to_string(h) + " confirmed";
+    }
+    // Candidates attend to all n tokens in every pattern; check each (at most connections / n).
+    for (token_t h = 0; h < p.n; ++h)
+        if (p.layers[0].attended(h).size() == p.n && is_hub(p, h, nullptr))
+            throw Invalid{"star: claims no hub, but token " + std::to_string(h) + " is one"};
+    return "no star hub, confirmed";
+}
+
+// Forward from column j: C^t = {k : j in S_k^t}, since C^1 = {k : j in A_k^{L(1)}} and
+// C^t = {k : A_k^{L(t)} meets C^{t-1}} (theory.md section 2). Calls visit(t, C^t) for t = 1..steps.
+template <class Visit>
+void column_steps(const Pattern& p, token_t j, std::uint64_t steps, Visit visit) {
+    std::vector<char> cur(p.n, 0), next(p.n, 0);
+    cur[j] = 1;  // C^0 = {j}: S_j^0 = {j}
+    for (std::uint64_t t = 1; t <= steps; ++t) {
+        const auto& layer = p.layers[(t - 1) % p.p()];
+        for (token_t k = 0; k < p.n; ++k) {
+            next[k] = 0;
+            for (token_t a : layer.attended(k))
+                if (cur[a]) { next[k] = 1; break; }
+        }
+        cur.swap(next);
+        visit(t, cur);
+    }
+}
+
+std::pair<std::uint64_t, std::uint64_t> cycle_of(const json& c, const Pattern& p, const std::string& place) {
+    const std::uint64_t start = as_uint(field(c, "start", place), place + ".start");
+    const std::uint64_t period = as_uint(field(c, "period", place), place + ".period");
+    if (start < 1 || period < 1 || period % p.p() != 0)
+        throw Invalid{place + ": start >= 1 and a period that is a multiple of p are required"};
+    if (start + period > 100000 || (start + period) * std::uint64_t(p.n) > 4'000'000'000ULL)
+        throw Invalid{place + ": too long to re-check by recomputation (start + period = " +
+                      std::to_string(start + period) + ")"};
+    return {start, period};
+}
+
+// The necessary condition of theorems/reachability-closure.json: every token eventually
+// influences every other.
+std::string check_influence(const Pattern& p, const json& c, const json& reach, bool self_attention) {
+    const json& holds = field(c, "holds", "influence");
+    if (holds.is_null()) return "influence undetermined (nothing to check)";
+    if (c.contains("closure")) {
+        if (holds.get<bool>()) throw Invalid{"influence: holds = true contradicts a closure set"};
+        json wrapped = {{"holds", false}, {"closure", c["closure"]}};
+        return "influence: " + check_reachability(p, wrapped);
+    }
+    if (!holds.get<bool>()) {
+        const token_t k = as_token(field(c, "k", "influence"), p, "influence.k");
+        const token_t j = as_token(field(c, "j", "influence"), p, "influence.j");
+        auto [start, period] = cycle_of(field(c, "cycle", "influence"), p, "influence.cycle");
+        std::vector<char> first;
+        column_steps(p, j, start + period, [&](std::uint64_t t, const std::vector<char>& col) {
+            if (col[k]) throw Invalid{"influence: token " + std::to_string(j) + " is in S_" + std::to_string(k) +
+                                      "^" + std::to_string(t)};
+            if (t == start) first = col;
+            if (t == start + period && col != first)
+                throw Invalid{"influence.cycle: the column of " + std::to_string(j) + " does not repeat"};
+        });
+        return "influence fails, confirmed: token " + std::to_string(j) + " is in no S_" + std::to_string(k) + "^t";
+    }
+    const std::string by = field(c, "by", "influence").get<std::string>();
+    if (by == "reachability") {
+        if (field(reach, "holds", "reachability") != true)
+            throw Invalid{"influence: claimed by reachability, which does not hold"};
+        return "influence follows from the confirmed s";
+    }
+    if (by == "strongly-connected") {
+        if (!self_attention) throw Invalid{"influence: strong connectivity proves it only with self-attention"};
+        if (!strongly_connected(p)) throw Invalid{"influence: the union graph is not strongly connected"};
+        return "influence confirmed: self-attention and a strongly connected union graph";
+    }
+    if (by == "cycle") {
+        auto [start, period] = cycle_of(field(c, "cycle", "influence"), p, "influence.cycle");
+        if (p.n > 2048) throw Invalid{"influence.cycle: n > 2048 is too large to re-check for every pair"};
+        for (token_t j = 0; j < p.n; ++j) {
+            std::vector<char> ever(p.n, 0);
+            column_steps(p, j, start + period, [&](std::uint64_t, const std::vector<char>& col) {
+                for (token_t k = 0; k < p.n; ++k) ever[k] |= col[k];
+            });
+            // Columns repeat from `start` with the period, so later steps add nothing new.
+            for (token_t k = 0; k < p.n; ++k)
+                if (!ever[k]) throw Invalid{"influence: token " + std::to_string(j) + " never reaches S_" + std::to_string(k)};
+        }
+        return "influence confirmed: every pair is reached within one cycle";
+    }
+    throw Malformed{"influence.by", "unknown value \"" + by + "\""};
 }
 
 int run(const std::string& pattern_file, const std::string& certificate_file) {
@@ -438,12 +608,16 @@ int run(const std::string& pattern_file, const std::string& certificate_file) {
         notes.push_back(check_reachability(p, re));
         const json& re_holds = field(re, "holds", "reachability");
         fact["reachability"] = re_holds.is_null() ? std::nullopt : std::optional<bool>(re_holds.get<bool>());
-        fact["influence"] = re.contains("closure") ? std::optional<bool>(false) : std::nullopt;
-        if (fact["reachability"] == true) fact["influence"] = true;  // a finite s implies it
+        if (cert.contains("influence")) {
+            const json& inf = cert["influence"];
+            notes.push_back(check_influence(p, inf, re, fact["self_attention"] == true));
+            const json& h = field(inf, "holds", "influence");
+            fact["influence"] = h.is_null() ? std::nullopt : std::optional<bool>(h.get<bool>());
+        }
 
-        if (cert.contains("star") && !cert["star"].is_null()) {
+        if (cert.contains("star")) {
             notes.push_back(check_star(p, cert["star"]));
-            fact["star"] = true;
+            fact["star"] = cert["star"]["holds"].get<bool>();
         }
 
         // Each theorem's claimed value must follow from checked facts: a sufficient theorem applies

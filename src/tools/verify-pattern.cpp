@@ -2,6 +2,7 @@
 // sparsecert/verify.hpp; docs/verify-pattern.md documents the output and the exit statuses.
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sparsecert/catalogue.hpp"
+#include "sparsecert/certificate.hpp"
 #include "sparsecert/input_error.hpp"
 #include "sparsecert/pattern_io.hpp"
 #include "sparsecert/verify.hpp"
@@ -23,8 +25,18 @@ using namespace sparsecert;
 
 std::string cell(const std::optional<bool>& v) { return !v ? "?" : (*v ? "yes" : "NO"); }
 
+// The verdict with the theorem that decides it (theorems/*.json).
 std::string verdict_text(const VerifyResult& r) {
-    if (r.theorem_applies == true) return "Theorem 1 applies";
+    std::string ids;
+    for (const auto& t : r.theorems)
+        if ((r.verdict == "universal" && t.kind == "sufficient" && t.applies == true) ||
+            (r.verdict == "not-universal" && t.kind == "necessary" && t.applies == false))
+            ids += (ids.empty() ? "" : ", ") + t.id;
+    return ids.empty() ? r.verdict : r.verdict + " (" + ids + ")";
+}
+
+std::string theorem1_text(const VerifyResult& r) {
+    if (r.theorem_applies == true) return "applies";
     if (r.theorem_applies == false) {
         if (!r.self_attention.holds) return "fails: self-attention";
         if (r.hamiltonian_path.holds == false) return "fails: Hamiltonian path";
@@ -35,7 +47,8 @@ std::string verdict_text(const VerifyResult& r) {
 
 std::string table(const std::vector<std::string>& files, const std::vector<VerifyResult>& results) {
     std::vector<std::vector<std::string>> rows;
-    rows.push_back({"pattern", "n", "p", "connections", "per token", "self", "path", "s", "verdict"});
+    rows.push_back({"pattern", "n", "p", "connections", "per token", "self", "path", "s", "star",
+                    "Theorem 1 (yun2020)", "verdict"});
     for (std::size_t i = 0; i < results.size(); ++i) {
         const auto& r = results[i];
         std::uint64_t total = 0;
@@ -47,7 +60,7 @@ std::string table(const std::vector<std::string>& files, const std::vector<Verif
         rows.push_back({file, std::to_string(r.n), std::to_string(r.p), std::to_string(total),
                         fmt::format("{:.1f}", double(total) / double(r.n) / double(r.p)),
                         cell(r.self_attention.holds), cell(r.hamiltonian_path.holds), s,
-                        verdict_text(r)});
+                        r.star_hub ? std::to_string(*r.star_hub) : "-", theorem1_text(r), verdict_text(r)});
     }
     std::vector<std::size_t> width(rows[0].size(), 0);
     for (const auto& row : rows)
@@ -56,7 +69,7 @@ std::string table(const std::vector<std::string>& files, const std::vector<Verif
     for (std::size_t r = 0; r < rows.size(); ++r) {
         std::string line;
         for (std::size_t c = 0; c < rows[r].size(); ++c) {
-            const bool left = c == 0 || c + 1 == rows[r].size();
+            const bool left = c == 0 || c + 2 >= rows[r].size();
             line += left ? fmt::format("{:<{}}", rows[r][c], width[c])
                          : fmt::format("{:>{}}", rows[r][c], width[c]);
             if (c + 1 < rows[r].size()) line += "  ";
@@ -83,6 +96,10 @@ int run(int argc, char** argv) {
     app.add_option("--n", n, "number of tokens for size-generic pattern files");
     app.add_flag("--json", json, "print JSON (one object per file; an array for several files)");
     app.add_option("--timeout", timeout, "time budget in seconds for each search (default 60)");
+    std::string certificate;
+    app.add_option("--certificate", certificate,
+                   "write the evidence for every answer as JSON: a FILE for one pattern, or a directory "
+                   "(created if missing) holding <pattern>.cert.json for each; check it with check-certificate");
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
@@ -108,6 +125,22 @@ int run(int argc, char** argv) {
         return 2;
     }
 
+    // One file and a path that is not a directory: the certificate goes there; otherwise into a
+    // directory, named after each pattern file.
+    namespace fs = std::filesystem;
+    const bool certificate_dir = !certificate.empty() &&
+        (files.size() > 1 || fs::is_directory(certificate) || certificate.back() == '/');
+    if (certificate_dir) {
+        std::error_code ec;
+        fs::create_directories(certificate, ec);
+        if (!fs::is_directory(certificate)) {
+            std::fprintf(stderr, "verify-pattern: --certificate: cannot create directory %s\n", certificate.c_str());
+            return 2;
+        }
+    }
+    std::vector<Certificate> certificates;
+    std::vector<fs::path> certificate_files;
+
     std::vector<VerifyResult> results;
     tools::StatusLine status;
     VerifyOptions options;
@@ -121,6 +154,16 @@ int run(int argc, char** argv) {
             report(options.progress, "loading");
             Pattern pattern = load_pattern_file(files[i], n_override);
             results.push_back(verify(pattern, options));
+            if (!certificate.empty()) {
+                std::string stem = fs::path(files[i]).filename().string();
+                if (stem.size() > 5 && stem.ends_with(".json")) stem.resize(stem.size() - 5);
+                const fs::path file = certificate_dir ? fs::path(certificate) / (stem + ".cert.json")
+                                                      : fs::path(certificate);
+                if (!certificate_dir) stem = file.stem().string();
+                report(options.progress, "certificate");
+                certificates.push_back(make_certificate(pattern, results.back(), stem));
+                certificate_files.push_back(file);
+            }
         } catch (const InputError& e) {
             status.clear();
             std::fprintf(stderr, "%s\n", e.what());
@@ -132,6 +175,15 @@ int run(int argc, char** argv) {
         }
     }
     status.clear();
+    // Written only once every file loaded: bad input leaves nothing behind but the error line.
+    for (std::size_t i = 0; i < certificates.size(); ++i) {
+        try {
+            write_certificate(certificates[i], certificate_files[i]);
+        } catch (const std::runtime_error& e) {
+            std::fprintf(stderr, "verify-pattern: %s\n", e.what());
+            return 2;
+        }
+    }
 
     if (json) {
         nlohmann::json out = nlohmann::json::array();
@@ -145,12 +197,14 @@ int run(int argc, char** argv) {
         if (results.size() > 1) std::cout << "\n" << table(files, results);
     }
 
-    std::optional<bool> all = true;
+    // The exit status follows the verdicts (docs/verify-pattern.md): any not-universal gives 1,
+    // else any open gives 3, else 0.
+    bool open = false;
     for (const auto& r : results) {
-        if (r.theorem_applies == false) return 1;
-        if (!r.theorem_applies) all = std::nullopt;
+        if (r.verdict == "not-universal") return 1;
+        if (r.verdict != "universal") open = true;
     }
-    return all ? 0 : 3;
+    return open ? 3 : 0;
 }
 
 }  // namespace
