@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sparsecert {
@@ -23,6 +24,11 @@ struct Theorem {
     std::string kind;  // "sufficient" or "necessary"
     std::vector<Hypothesis> hypotheses;
 };
+
+// One theorem entry from its JSON text (the format of theorems/*.json, documented in
+// theorems/README.md). `file` is the entry's file name, which must be "<id>.json". Throws
+// std::logic_error naming the file and the problem.
+Theorem parse_theorem(std::string_view text, std::string_view file);
 
 // All registered theorems, sorted by id. Throws std::logic_error if an embedded file is malformed
 // or names an unknown check (a build-time mistake, caught by the tests).
