@@ -51,8 +51,8 @@ void expect_invalid(const std::string& pattern, const json& cert, const std::str
 
 TEST_CASE("certificates: every catalogue pattern round-trips through check-certificate", "[certificate]") {
     const std::string dir = temp_dir() + "/catalogue-certs";
-    for (const char* n : {"64", "200"}) {
-        auto r = run_tool("verify-pattern", std::string("--n ") + n + " --certificate " + dir);
+    for (const std::string n : {"", "64", "200"}) {  // "": each file's default size
+        auto r = run_tool("verify-pattern", (n.empty() ? "" : "--n " + n) + " --certificate " + dir);
         REQUIRE((r.status == 1 || r.status == 3 || r.status == 0));
         for (const auto& file : sparsecert::catalogue_files(source_path("patterns"))) {
             const std::string stem = std::filesystem::path(file).stem().string();
@@ -217,6 +217,33 @@ TEST_CASE("certificates: path and s mutations are rejected", "[certificate]") {
         claims["self_attention"]["holds"] = true;
         expect_invalid(file, claims, "xformers-claims", "claims holds = true");
     }
+}
+
+TEST_CASE("certificates: a refutation only a solver finds is re-checked by cvc5", "[certificate]") {
+    if (std::system("command -v cvc5 >/dev/null 2>&1") != 0) {
+        WARN("cvc5 is not installed: solver refutations cannot be re-checked here (tools/install-deps.sh installs it)");
+        return;
+    }
+    const std::string file = source_path("tests/data/solver-refuted.json");
+    const std::string dir = temp_dir() + "/solver-certs/";  // the slash: a directory, created
+    auto r = run_tool("verify-pattern", "--certificate " + dir + " " + file);
+    REQUIRE(r.status == 1);
+    const json cert = json::parse(slurp(dir + "solver-refuted.cert.json"));
+    REQUIRE(cert["hamiltonian_path"]["refutation"]["kind"] == "solver");
+    CHECK(std::filesystem::exists(dir + "solver-refuted.path.smt2"));
+    auto c = run_tool("check-certificate", file + " " + dir + "solver-refuted.cert.json");
+    INFO(c.out << c.err);
+    CHECK(c.status == 0);
+    CHECK(c.out.find("cvc5 confirms unsat") != std::string::npos);
+    // The same claim about a pattern that has a path: cvc5 finds it.
+    json wrong = cert;
+    wrong["n"] = 16;
+    wrong["hamiltonian_path"]["refutation"].erase("file");
+    auto star = source_path("patterns/star.json");
+    const std::string f = write_temp("solver-wrong.cert.json", wrong.dump());
+    auto w = run_tool("check-certificate", star + " " + f);
+    CHECK(w.status == 1);
+    CHECK(w.out.find("not unsat") != std::string::npos);
 }
 
 TEST_CASE("certificates: the library writes the same bytes as the command", "[certificate]") {
