@@ -54,7 +54,7 @@ Layer build_chunked(token_t n, FillChunk fill_chunk) {
     // offsets[k+1] temporarily holds the degree of k.
     // An exception must not leave an OpenMP region: keep the first and rethrow afterwards.
     std::exception_ptr failure;
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (chunks > 1)
     for (std::size_t c = 0; c < chunks; ++c) {
         const token_t lo = token_t(c * chunk_tokens);
         const token_t hi = token_t(std::min<std::uint64_t>(n, std::uint64_t(lo) + chunk_tokens));
