@@ -1,25 +1,29 @@
 #include "sparsecert/closure.hpp"
 
 #include <algorithm>
+#include <span>
 
 namespace sparsecert {
 
 namespace {
 
 // Tokens reachable from `start` by following the union graph's edges in the given orientation:
-// through A_k ("attends to", which is what influence flows against) or its transpose.
-std::vector<char> closure_from(const Layer& adjacency, token_t start) {
-    std::vector<char> seen(adjacency.size(), 0);
+// through A_k^l for every pattern l ("attends to", which is what influence flows against) or
+// through the transposed patterns. The union is never materialised: at 10^8 connections building
+// it costs more than the search.
+std::vector<char> closure_from(std::span<const Layer> adjacency, token_t n, token_t start) {
+    std::vector<char> seen(n, 0);
     std::vector<token_t> stack{start};
     seen[start] = 1;
     while (!stack.empty()) {
         const token_t r = stack.back();
         stack.pop_back();
-        for (token_t a : adjacency.attended(r))
-            if (!seen[a]) {
-                seen[a] = 1;
-                stack.push_back(a);
-            }
+        for (const auto& layer : adjacency)
+            for (token_t a : layer.attended(r))
+                if (!seen[a]) {
+                    seen[a] = 1;
+                    stack.push_back(a);
+                }
     }
     return seen;
 }
@@ -36,16 +40,20 @@ ClosureSet make_closure(const std::vector<char>& in, token_t k) {
 }  // namespace
 
 std::optional<ClosureSet> find_closure_set(const Pattern& pattern) {
-    const Layer attends = union_of(pattern.layers);
-    // R = everything token 0 can draw from: closed under A by construction.
-    auto from_zero = closure_from(attends, 0);
+    const std::span<const Layer> attends(pattern.layers);
+    const token_t n = pattern.n;
+    // R = everything token 0 can draw from: closed under every A^l by construction.
+    auto from_zero = closure_from(attends, n, 0);
     if (std::find(from_zero.begin(), from_zero.end(), 0) != from_zero.end()) return make_closure(from_zero, 0);
     // Otherwise look for a token x that cannot draw from 0: its closure misses 0.
-    const auto to_zero = closure_from(transpose(attends), 0);
+    std::vector<Layer> transposed;
+    for (const auto& layer : pattern.layers) transposed.push_back(transpose(layer));
+    const auto to_zero = closure_from(transposed, n, 0);
+    transposed.clear();
     const auto missing = std::find(to_zero.begin(), to_zero.end(), 0);
     if (missing == to_zero.end()) return std::nullopt;
     const token_t x = token_t(missing - to_zero.begin());
-    return make_closure(closure_from(attends, x), x);
+    return make_closure(closure_from(attends, n, x), x);
 }
 
 }  // namespace sparsecert
