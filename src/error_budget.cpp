@@ -559,9 +559,14 @@ ErrorBudget plan_budget(const Construction& c, const Target& target, const GridM
     // volume 1.
     b.f_fbar_bound = std::pow(dn, 1.0L / q) * ld(approximation_bound(target, c.m));
     b.eps_given = o.eps.has_value();
-    b.eps = o.eps.value_or(3 * b.f_fbar_bound);
-    if (!(b.eps > 0)) throw std::invalid_argument("eps must be positive");
-    b.term = b.eps / 3;
+    if (o.eps) {
+        b.eps = *o.eps;
+        if (!(b.eps > 0)) throw std::invalid_argument("eps must be positive");
+        b.term = b.eps / 3;
+    } else {
+        b.term = b.f_fbar_bound;  // exactly (eps/3 computed from 3 x bound may round below the bound)
+        b.eps = 3 * b.term;
+    }
 
     // epsilon: the bad set's share, d n m epsilon d n B^q <= term^q / 2, as a power of two, and at
     // most delta/8 (the ramps must fit far inside the cells and the code windows).

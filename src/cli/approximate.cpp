@@ -131,9 +131,10 @@ int approximate_command(int argc, char** argv) {
         o.precision = long(*precision);
     }
     o.timing = timing;
-    if (std::find(target_names().begin(), target_names().end(), target_name) == target_names().end()) {
+    if (const auto names_list = target_names();
+        std::find(names_list.begin(), names_list.end(), target_name) == names_list.end()) {
         std::string names;
-        for (const auto& s : target_names()) names += (names.empty() ? "" : ", ") + s;
+        for (const auto& s : names_list) names += (names.empty() ? "" : ", ") + s;
         return bad_usage("--target", fmt::format("unknown target '{}' (known: {})", target_name, names));
     }
     o.target = target_name;
