@@ -258,6 +258,8 @@ bool ApproximateReport::within_eps() const {
     const long double eta = budget.eta;
     for (auto mass : off_winner_mass)
         if (mass > eta) return false;
+    // The certified figure assumes rounding <= E/1024: the check at p + 64 bits must agree.
+    if (precision_check_difference > budget.rounding_target) return false;
     return g_bar_holds && st.member(2, 1, 4) && budget.f_fbar_bound <= budget.term && certified_gbar_g <= budget.term &&
            fbar_gbar.estimate == 0 && f_g.ci_high <= budget.eps;
 }

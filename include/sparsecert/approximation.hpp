@@ -93,7 +93,8 @@ struct ApproximateReport {
     DqEstimate f_fbar, fbar_gbar, gbar_g, f_g;
     std::optional<Timing> timing;
 
-    // Every check of the budget holds: g in ST^{2,1,4}, Assumption 2 on the margins, the
+    // Every check of the budget holds: g in ST^{2,1,4}, Assumption 2 on the margins, the precision
+    // check within the rounding target, the
     // certified d_q(g_bar, g) within eps/3, the estimated d_q(f_bar, g_bar) = 0 and the upper end of
     // the CI of d_q(f, g) within eps.
     bool within_eps() const;
