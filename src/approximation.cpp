@@ -671,11 +671,15 @@ std::string describe(const ApproximateReport& r, const std::string& file) {
     line(fmt::format("    check: {} grid inputs at {} and {} bits differ by at most {} (target E/1024 = {})",
                      r.precision_check_inputs, r.precision_bits, r.precision_bits + 64, num(r.precision_check_difference),
                      num(b.rounding_target)));
-    line(fmt::format("    binary64 on the same network, first {} samples: d_q(g_bar, g) ~ {} {}, largest entry error {}, "
-                     "{} non-finite outputs: {}",
-                     r.binary64_samples, num(r.binary64_gbar_g.estimate), ci(r.binary64_gbar_g), num(r.binary64_max_error),
-                     r.binary64_nonfinite,
-                     r.binary64_gbar_g.ci_low > b.term || r.binary64_nonfinite ? "double fails" : "within the budget here"));
+    if (r.binary64_samples == 0)
+        line("    binary64 comparison skipped (--double-samples 0)");
+    else
+        line(fmt::format("    binary64 on the same network, first {} samples: d_q(g_bar, g) ~ {} {}, largest entry error {}, "
+                         "{} non-finite outputs: {}",
+                         r.binary64_samples, num(r.binary64_gbar_g.estimate), ci(r.binary64_gbar_g),
+                         num(r.binary64_max_error), r.binary64_nonfinite,
+                         r.binary64_gbar_g.ci_low > b.term || r.binary64_nonfinite ? "double fails"
+                                                                                   : "within the budget here"));
     line(fmt::format("  grid (all {} cubes, g at each centre: g is constant on the good part of a cube): d_q(g_bar, g) "
                      "over the good set = {}, largest entry error {}",
                      r.grid.inputs, num(r.grid_good_dq), num(r.grid_max_error)));
