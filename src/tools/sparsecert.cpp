@@ -18,6 +18,8 @@ struct Command {
 const Command commands[] = {
     {"construct", "build the paper's constructive network exactly and check it on the grid",
      sparsecert::cli::construct_command},
+    {"approximate", "build the real softmax/ReLU network g and measure the error budget d_q(f, g) <= eps",
+     sparsecert::cli::approximate_command},
 };
 
 void usage(std::FILE* out) {
