@@ -329,9 +329,7 @@ ApproximateReport approximate(const Pattern& pattern, const ApproximateOptions& 
     r.grid_max_error = ge.grid_max_error;
     {
         const long double dn = (long double)c.d * c.n;
-        r.certified_gbar_g = std::pow(std::pow(ge.grid_good_dq_rounded, (long double)q) +
-                                          pr.budget.bad_measure * dn * std::pow(pr.budget.bad_bound, (long double)q),
-                                      1.0L / q);
+        r.certified_gbar_g = q_norm_sum(1, ge.grid_good_dq_rounded, pr.budget.bad_measure * dn, pr.budget.bad_bound, q);
     }
 
     // binary64 on the same network.

@@ -445,6 +445,13 @@ long precision_from(long double coefficient, long double target) {
 
 }  // namespace
 
+long double q_norm_sum(long double a, long double x, long double b, long double y, long double q) {
+    const long double scale = std::max(x, y);
+    if (!(scale > 0)) return 0;
+    const long double xs = x / scale, ys = y / scale;
+    return scale * std::pow(a * std::pow(xs, q) + b * std::pow(ys, q), 1.0L / q);
+}
+
 Matrix grid_input(std::uint64_t index, std::uint32_t d, std::uint32_t n, std::uint32_t m) {
     Matrix x(d, n);
     for (std::uint32_t k = 0; k < n; ++k)
@@ -650,7 +657,7 @@ ErrorBudget plan_budget(const Construction& c, const Target& target, const GridM
         stage_name(c.network.layers[b.largest_magnitude_layer].stage));
 
     // The bound on d_q(g_bar, g) these choices give.
-    b.gbar_g_bound = std::pow(dn * std::pow(b.sup_error, q) + b.bad_measure * dn * std::pow(b.bad_bound, q), 1.0L / q);
+    b.gbar_g_bound = q_norm_sum(dn, b.sup_error, b.bad_measure * dn, b.bad_bound, q);
     return b;
 }
 

@@ -145,6 +145,16 @@ TEST_CASE("approximate: the MPFR and exact evaluators agree on the hardmax netwo
             CHECK(mp_indexed(x) == exact(x));
         }
     }
+    SECTION("d = 2 (the preparation writes the code into row 0)") {
+        const Pattern pattern = star_pattern(3);
+        const auto rep = checked(pattern, 2, 2, "token");
+        const NetworkEvaluator exact(rep.construction.network, pattern, Evaluator::indexed);
+        const RealEvaluator mp(rep.construction.network, pattern, {RealArithmetic::mpfr, 512, true});
+        for (std::uint64_t i = 0; i < 64; i += 5) {
+            const Matrix x = grid_input(i, 2, 3, 2);
+            CHECK(mp(x) == exact(x));
+        }
+    }
     SECTION("a non-dyadic grid: equal up to rounding, away from the cell boundaries") {
         // At a grid corner of a non-dyadic grid, rounding the corner may move it below the cell
         // boundary, where phi jumps: the hardmax network is discontinuous there. Cube centres are
@@ -449,6 +459,7 @@ TEST_CASE("approximate command: output contract", "[approximate][cli]") {
         bad(star + " --n 3 --d 1 --delta 1/2 --target nope", "--target");
         bad(star + " --n 3 --d 1 --delta 1/2", "--target");
         bad(star + " --n 3 --d 1 --delta 1/2 --target mean --q 0.5", "--q");
+        bad(star + " --n 3 --d 1 --delta 1/2 --target mean --q 100", "--q");
         bad(star + " --n 3 --d 1 --delta 1/2 --target mean --eps -1", "--eps");
         bad(star + " --n 3 --d 1 --delta 1/2 --target mean --samples 1", "--samples");
         bad(star + " --n 3 --d 1 --delta 1/2 --target mean --sweep x", "--sweep");

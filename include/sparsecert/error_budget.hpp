@@ -131,6 +131,10 @@ long precision_for_scale(const Construction& construction, const GridMeasurement
 std::vector<long double> off_winner_mass(const Construction& construction, const Pattern& pattern,
                                          const std::vector<Rational>& temperatures, const Progress& progress = {});
 
+// (a x^q + b y^q)^{1/q} for non-negative a, b, x, y, without overflow (x^q can exceed the range
+// of long double for large q).
+long double q_norm_sum(long double a, long double x, long double b, long double y, long double q);
+
 // The grid input with index i (entry (r, k) is digit k d + r of i in base m, the first fastest).
 Matrix grid_input(std::uint64_t index, std::uint32_t d, std::uint32_t n, std::uint32_t m);
 

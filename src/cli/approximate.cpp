@@ -107,8 +107,9 @@ int approximate_command(int argc, char** argv) {
     if (n && *n <= 0) return bad_usage("--n", fmt::format("must be a positive integer, got {}", *n));
     {
         const auto q = parse_rational(q_text);
-        if (!q || *q < Rational(1) || *q > Rational(1000))
-            return bad_usage("--q", fmt::format("expected a number in [1, 1000], got '{}'", q_text));
+        // Large q makes epsilon ~ B^-q tiny and the precision ~ q log2 B bits: 64 is plenty.
+        if (!q || *q < Rational(1) || *q > Rational(64))
+            return bad_usage("--q", fmt::format("expected a number in [1, 64], got '{}'", q_text));
         o.budget.q = q->to_double();
     }
     if (!eps_text.empty()) {
