@@ -5,5 +5,6 @@
 namespace sparsecert::cli {
 
 int construct_command(int argc, char** argv);    // issue 4: the exact constructive network
+int report_command(int argc, char** argv);       // issue 7: the generated report (md, html, json)
 
 }  // namespace sparsecert::cli

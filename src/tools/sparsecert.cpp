@@ -18,6 +18,8 @@ struct Command {
 const Command commands[] = {
     {"construct", "build the paper's constructive network exactly and check it on the grid",
      sparsecert::cli::construct_command},
+    {"report", "run the catalogue at several sizes and write report.md, report.html and report.json",
+     sparsecert::cli::report_command},
 };
 
 void usage(std::FILE* out) {
