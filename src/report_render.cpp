@@ -138,7 +138,7 @@ std::vector<std::string> row_cells(const Report& r, const PatternReport& pr, con
     for (const auto& t : r.theorems) row.push_back(theorem_cell(v, t.id));
     row.push_back(v.verdict);
     row.push_back(depth_text(c));
-    if (ro.times) row.push_back(fmt::format("{:.2f} s", c.seconds));
+    if (ro.times) row.push_back(fmt::format("{:.3f} s", c.seconds));
     return row;
 }
 
@@ -213,7 +213,7 @@ std::vector<std::string> construction_row(const PatternReport& pr, const RenderO
     const auto& c = *pr.construction;
     if (!c.applies) {
         std::vector<std::string> row = {stem_of(pr.file), "no: " + c.reason, "", "", "", "", "", "", "", ""};
-        if (ro.times) row.push_back(fmt::format("{:.2f} s", c.seconds));
+        if (ro.times) row.push_back(fmt::format("{:.3f} s", c.seconds));
         return row;
     }
     std::vector<std::string> row = {stem_of(pr.file),
@@ -226,7 +226,7 @@ std::vector<std::string> construction_row(const PatternReport& pr, const RenderO
                                     fmt::format("{} (paper {})", c.contextual_mapping, c.formula),
                                     std::to_string(c.value_mapping),
                                     construction_checks(c) + fmt::format("; smallest code gap {}", c.min_gap)};
-    if (ro.times) row.push_back(fmt::format("{:.2f} s", c.seconds));
+    if (ro.times) row.push_back(fmt::format("{:.3f} s", c.seconds));
     return row;
 }
 
