@@ -262,10 +262,21 @@ public:
                 return out;
             }
         }
-        out.pattern = load_pattern_file(file_, n);
+        try {
+            out.pattern = load_pattern_file(file_, n);
+        } catch (const InputError& e) {
+            if (!first_error_) first_error_ = e;
+            throw;
+        }
+        built_any_ = true;
         known_[n] = {double(out.pattern->connections()), true};
         return out;
     }
+
+    // Whether the file gave a pattern at some size (a report size or a probe), and the first
+    // problem it gave otherwise: a file that gives none is bad input.
+    bool built_any() const { return built_any_; }
+    const std::optional<InputError>& first_error() const { return first_error_; }
 
 private:
     struct Estimate {
@@ -299,6 +310,8 @@ private:
     std::string file_;
     const ReportOptions& o_;
     std::map<std::uint64_t, Estimate> known_;
+    bool built_any_ = false;
+    std::optional<InputError> first_error_;
 };
 
 ConstructionSummary construction_summary(const Pattern& pattern) {
@@ -384,7 +397,6 @@ Report build_report(const ReportOptions& options) {
         }
 
         CappedLoader loader(file, o);
-        std::optional<InputError> first_error;
         for (std::uint64_t n : sizes) {
             ++cell_index;
             const std::string prefix = fmt::format("[{}/{}] {} n = {}: ", cell_index, total_cells, pr.file, n);
@@ -397,7 +409,6 @@ Report build_report(const ReportOptions& options) {
                 pattern = std::move(loaded.pattern);
                 cell.predicted_connections = loaded.predicted;
             } catch (const InputError& e) {
-                if (!first_error) first_error = e;
                 cell.status = CellStatus::not_instantiable;
                 cell.note = one_line(e.place().empty() ? e.problem() : e.place() + ": " + e.problem());
                 pr.cells.push_back(std::move(cell));
@@ -405,8 +416,13 @@ Report build_report(const ReportOptions& options) {
             }
             if (!pattern) {
                 cell.status = CellStatus::skipped;
-                cell.note = fmt::format("skipped: about {} connections predicted, more than the cap of {}",
-                                        approximate_count(*cell.predicted_connections), o.max_connections);
+                if (std::isfinite(*cell.predicted_connections)) {
+                    cell.note = fmt::format("skipped: about {} connections predicted, more than the cap of {}",
+                                            approximate_count(*cell.predicted_connections), o.max_connections);
+                } else {
+                    cell.note = "skipped: no smaller size gives a pattern to predict the connections from";
+                    cell.predicted_connections.reset();
+                }
                 pr.cells.push_back(std::move(cell));
                 continue;
             }
@@ -440,9 +456,7 @@ Report build_report(const ReportOptions& options) {
             }
             pr.cells.push_back(std::move(cell));
         }
-        const bool any = std::any_of(pr.cells.begin(), pr.cells.end(),
-                                     [](const ReportCell& c) { return c.status != CellStatus::not_instantiable; });
-        if (!any && first_error) throw *first_error;
+        if (!loader.built_any() && loader.first_error()) throw *loader.first_error();
         if (pr.name.empty()) {
             // Every instantiable size was over the cap: the name and description come from the file.
             pr.name = docs[f].value("name", stem);

@@ -353,17 +353,25 @@ TEST_CASE("report: the connection cap skips cells without building them", "[repo
     CHECK_THAT(slurp(dir + "/report.md"), Catch::Contains("~4.2e6 (predicted)"));
 }
 
-TEST_CASE("report: a file that fixes n is reported at its own size", "[report]") {
+TEST_CASE("report: files that fix n, and sizes a file gives no pattern at", "[report]") {
     const std::string patterns = temp_dir() + "/report-fixed-patterns";
     fs::create_directories(patterns);
     fs::copy_file(source_path("tests/data/one-direction.json"), patterns + "/one-direction.json",
                   fs::copy_options::overwrite_existing);
+    fs::copy_file(source_path("patterns/bigbird.json"), patterns + "/bigbird.json", fs::copy_options::overwrite_existing);
     const std::string dir = out_dir("report-fixed");
-    auto r = run_tool("sparsecert", "report --patterns " + patterns + " --sizes 16,64 --out " + dir);
+    auto r = run_tool("sparsecert", "report --patterns " + patterns + " --sizes 4,16 --out " + dir);
     INFO(r.err);
     REQUIRE(r.status == 0);
     const auto doc = nlohmann::json::parse(slurp(dir + "/report.json"));
-    const auto& p = doc.at("patterns")[0];
+    // BigBird's block min(64, n/5) is 0 at n = 4: that cell names the problem, n = 16 is verified.
+    const auto* b4 = find_cell(doc, "bigbird.json", 4);
+    CHECK(b4->at("status") == "not-instantiable");
+    CHECK_THAT(b4->at("note").get<std::string>(), Catch::Contains("block"));
+    CHECK(find_cell(doc, "bigbird.json", 16)->at("status") == "verified");
+    CHECK_THAT(slurp(dir + "/report.md"), Catch::Contains("| bigbird | n/a |  | universal, s=1 |"));
+    const auto& p = doc.at("patterns")[1];
+    REQUIRE(p.at("file") == "one-direction.json");
     CHECK(p.at("fixed_n") == 5);
     REQUIRE(p.at("cells").size() == 1);
     CHECK(p.at("cells")[0].at("n") == 5);
@@ -398,5 +406,7 @@ TEST_CASE("report: bad input gives one line and exit status 2", "[report]") {
     expect_bad("--patterns " + patterns + " --sizes 16", file + ": line 2");
     std::ofstream(file, std::ios::trunc) << R"({"name": "x", "layers": [{"no_such_family": {}}]})";
     expect_bad("--patterns " + patterns + " --sizes 16", file + ": layers[0]");
+    // Above the probe size too: the probes reveal the problem, nothing is skipped silently.
+    expect_bad("--patterns " + patterns + " --sizes 65536", file + ": layers[0]");
     CHECK_FALSE(fs::exists(dir + "/report.json"));  // bad input leaves nothing behind
 }
