@@ -369,6 +369,7 @@ TEST_CASE("report: files that fix n, and sizes a file gives no pattern at", "[re
     CHECK(b4->at("status") == "not-instantiable");
     CHECK_THAT(b4->at("note").get<std::string>(), Catch::Contains("block"));
     CHECK(find_cell(doc, "bigbird.json", 16)->at("status") == "verified");
+    // The glance grid has a column for every n in the report: 4, 5 (the fixed file), 16.
     CHECK_THAT(slurp(dir + "/report.md"), Catch::Contains("| bigbird | n/a |  | universal, s=1 |"));
     const auto& p = doc.at("patterns")[1];
     REQUIRE(p.at("file") == "one-direction.json");
