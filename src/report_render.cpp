@@ -539,7 +539,10 @@ std::string render_html(const Report& r, const RenderOptions& ro) {
     // The construction.
     out += "<h2 id=\"construction\">" + html(first_construction(r) ? construction_heading(r) : "The construction") + "</h2>\n";
     if (first_construction(r)) {
+        // The intro is Markdown: its `code` spans become <code> elements.
         std::string intro = html(construction_intro(r));
+        for (bool open = true; intro.find('`') != std::string::npos; open = !open)
+            intro.replace(intro.find('`'), 1, open ? "<code>" : "</code>");
         out += "<p>" + intro + "</p>\n<table>\n<tr>";
         auto headers = construction_headers;
         if (ro.times) headers.push_back("time");
