@@ -9,9 +9,10 @@ packages=(
   catch2 libfmt-dev nlohmann-json3-dev libcli11-dev
   cvc5 python3
 )
-# Extra packages for the test run (tools/test.sh passes --tests).
+# Extra packages for the test run (tools/test.sh passes --tests): chromium renders report.html
+# headless in tests/test_report.cpp.
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(python3-jsonschema)
+  packages+=(python3-jsonschema chromium)
 fi
 # Extra packages for the benchmarks (bench/run.sh passes --bench).
 if [[ "${1:-}" == "--bench" ]]; then

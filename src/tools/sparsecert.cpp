@@ -20,6 +20,8 @@ const Command commands[] = {
      sparsecert::cli::construct_command},
     {"approximate", "build the real softmax/ReLU network g and measure the error budget d_q(f, g) <= eps",
      sparsecert::cli::approximate_command},
+    {"report", "run the catalogue at several sizes and write report.md, report.html and report.json",
+     sparsecert::cli::report_command},
 };
 
 void usage(std::FILE* out) {
