@@ -5,5 +5,6 @@
 namespace sparsecert::cli {
 
 int construct_command(int argc, char** argv);    // issue 4: the exact constructive network
+int prove_command(int argc, char** argv);        // issue 6: SMT proof obligations (Z3, cvc5)
 
 }  // namespace sparsecert::cli

@@ -18,6 +18,8 @@ struct Command {
 const Command commands[] = {
     {"construct", "build the paper's constructive network exactly and check it on the grid",
      sparsecert::cli::construct_command},
+    {"prove", "prove each step of the construction for every real input with Z3, re-check with cvc5",
+     sparsecert::cli::prove_command},
 };
 
 void usage(std::FILE* out) {
