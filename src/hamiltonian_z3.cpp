@@ -9,20 +9,17 @@
 // (QF_LIA, plain declare-fun / assert / check-sat) for cvc5 to re-check (section 4.1), and the very
 // same text is what Z3 parses and answers: the certificate is the thing that was checked.
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include <z3++.h>
 
 #include "hamiltonian_internal.hpp"
+#include "z3_watchdog.hpp"
 #include "sparsecert/hamiltonian.hpp"
 
 namespace sparsecert {
@@ -203,70 +200,6 @@ std::string hamiltonian_smt2(const Layer& union_in) {
 
 namespace detail {
 
-namespace {
-
-// Enforces the time budget and reports progress while Z3 runs on the caller's thread.
-//
-// Z3's own "timeout" parameter is deliberately not used: in Z3 4.8.10-4.8.12 (Debian 12 ships
-// 4.8.12) the thread-pool scoped_timer behind it can deadlock when a timer fires (Z3Prover/z3
-// PR #5371; the test suite hung in Z3_solver_check exactly there). Instead this thread calls
-// Z3_interrupt, which is meant to be called from another thread, once the budget is spent.
-class Watchdog {
-public:
-    Watchdog(z3::context& ctx, const Progress& progress, double budget_seconds)
-        : ctx_(ctx), progress_(progress), budget_(budget_seconds) {
-        thread_ = std::thread([this] { run(); });
-    }
-    ~Watchdog() {
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            done_ = true;
-        }
-        wake_.notify_all();
-        thread_.join();
-    }
-    Watchdog(const Watchdog&) = delete;
-    Watchdog& operator=(const Watchdog&) = delete;
-    bool fired() const { return fired_.load(); }
-
-private:
-    void run() {
-        const auto start = std::chrono::steady_clock::now();
-        const auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                          std::chrono::duration<double>(budget_));
-        auto next_report = start + std::chrono::milliseconds(500);
-        std::unique_lock<std::mutex> lock(mutex_);
-        while (!done_) {
-            const auto now = std::chrono::steady_clock::now();
-            if (now >= deadline) {
-                if (!fired_) ctx_.interrupt();  // repeated below in case Z3 was not listening yet
-                fired_ = true;
-                wake_.wait_for(lock, std::chrono::milliseconds(50), [this] { return done_; });
-                if (!done_) ctx_.interrupt();
-                continue;
-            }
-            if (progress_ && now >= next_report) {
-                next_report = now + std::chrono::milliseconds(500);
-                const double elapsed = std::chrono::duration<double>(now - start).count();
-                report(progress_, "hamiltonian path: z3",
-                       budget_ > 0 ? std::min(1.0, elapsed / budget_) : -1.0);
-            }
-            wake_.wait_until(lock, std::min(deadline, next_report), [this] { return done_; });
-        }
-    }
-
-    z3::context& ctx_;
-    const Progress& progress_;
-    double budget_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool done_ = false;
-    std::atomic<bool> fired_{false};
-    std::thread thread_;
-};
-
-}  // namespace
-
 Z3Outcome solve_with_z3(const Layer& union_in, double timeout_seconds, const Progress& progress) {
     Z3Outcome outcome;
     const auto start = std::chrono::steady_clock::now();
@@ -290,7 +223,7 @@ Z3Outcome solve_with_z3(const Layer& union_in, double timeout_seconds, const Pro
         z3::check_result answer;
         bool out_of_time = false;
         {
-            Watchdog watchdog(ctx, progress, left);
+            Z3Watchdog watchdog(ctx, progress, left, "hamiltonian path: z3");
             answer = solver.check();
             out_of_time = watchdog.fired();
         }

@@ -22,6 +22,8 @@ const Command commands[] = {
      sparsecert::cli::approximate_command},
     {"report", "run the catalogue at several sizes and write report.md, report.html and report.json",
      sparsecert::cli::report_command},
+    {"prove", "prove each step of the construction for every real input with Z3, re-check with cvc5",
+     sparsecert::cli::prove_command},
 };
 
 void usage(std::FILE* out) {
