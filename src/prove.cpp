@@ -49,9 +49,11 @@ ProveReport prove(std::vector<Obligation> obligations, const ProveOptions& optio
         const std::string label = fmt::format("{}/{} {}", i + 1, obligations.size(), r.obligation.name);
         report(options.progress, label + ": z3", 0.0);
         r.z3 = run_z3(r.obligation.smt2, options.timeout_seconds, options.progress, label + ": z3");
+        if (r.z3.status == SmtStatus::sat) r.z3_model_problem = smt_model_problem(r.obligation.smt2, r.z3.model);
         if (options.cvc5) {
             report(options.progress, label + ": cvc5");
             r.cvc5 = run_cvc5(*options.cvc5, r.file, options.timeout_seconds);
+            if (r.cvc5.status == SmtStatus::sat) r.cvc5_model_problem = smt_model_problem(r.obligation.smt2, r.cvc5.model);
         }
         rep.results.push_back(std::move(r));
     }
@@ -127,6 +129,11 @@ std::string describe(const ProveReport& report, bool times) {
                 failures += fmt::format("{}{} = {}", i ? ", " : " ", values[i].first, values[i].second.str());
             failures += "\n";
         }
+        for (const auto& [solver, problem] : {std::pair{"z3", &r.z3_model_problem}, std::pair{"cvc5", &r.cvc5_model_problem}})
+            if (*problem)
+                failures += (*problem)->empty()
+                                ? fmt::format("      the {} model satisfies the file (checked in exact rational arithmetic)\n", solver)
+                                : fmt::format("      the {} model FAILS the exact check: {}\n", solver, **problem);
     }
     if (!failures.empty()) out += "\n  not proved:\n" + failures;
     const auto disagree = report.disagreements();
@@ -162,6 +169,8 @@ nlohmann::json to_json(const ProveReport& report, bool times) {
             for (const auto& [label, value] : values) cex.push_back({{"name", label}, {"value", value.str()}});
             o["counterexample"] = cex;
         }
+        const auto& problem = r.z3.status == SmtStatus::sat ? r.z3_model_problem : r.cvc5_model_problem;
+        if (problem) o["model_checked"] = problem->empty();
         if (times) {
             o["z3_seconds"] = r.z3.seconds;
             if (r.cvc5.status != SmtStatus::absent) o["cvc5_seconds"] = r.cvc5.seconds;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <stdexcept>
 #include <string_view>
 
@@ -276,6 +277,137 @@ std::vector<ModelValue> parse_smt_model(const std::string& text) {
         }
     }
     return model;
+}
+
+namespace {
+
+struct SmtValue {
+    bool is_bool = false;
+    bool b = false;
+    Rational r;
+};
+
+class ModelEvaluator {
+public:
+    explicit ModelEvaluator(const std::vector<ModelValue>& model) {
+        for (const auto& v : model) env_[v.name] = SmtValue{false, false, v.value};
+    }
+    bool known(const std::string& name) const { return env_.count(name) != 0; }
+    void set(const std::string& name, SmtValue v) { env_[name] = std::move(v); }
+
+    // nullopt: the expression mentions a constant without a value.
+    std::optional<SmtValue> eval(const Sexp& e) const {
+        if (!e.is_list) {
+            if (e.atom == "true" || e.atom == "false") return SmtValue{true, e.atom == "true", {}};
+            if (auto it = env_.find(e.atom); it != env_.end()) return it->second;
+            if (!e.atom.empty() && std::isdigit(static_cast<unsigned char>(e.atom[0])))
+                return SmtValue{false, false, Rational::parse(e.atom)};
+            return std::nullopt;
+        }
+        if (e.list.empty() || e.list[0].is_list) throw std::invalid_argument("unsupported expression");
+        const std::string& op = e.list[0].atom;
+        std::vector<SmtValue> args;
+        for (std::size_t i = 1; i < e.list.size(); ++i) {
+            if (op == "ite" && i == 2) {  // evaluate only the branch taken
+                if (!args[0].is_bool) throw std::invalid_argument("ite on a number");
+                return eval(e.list[args[0].b ? 2 : 3]);
+            }
+            auto v = eval(e.list[i]);
+            if (!v) return std::nullopt;
+            args.push_back(std::move(*v));
+        }
+        auto num = [&](std::size_t i) -> const Rational& {
+            if (args.at(i).is_bool) throw std::invalid_argument("'" + op + "' on a Boolean");
+            return args[i].r;
+        };
+        auto boolean = [&](std::size_t i) {
+            if (!args.at(i).is_bool) throw std::invalid_argument("'" + op + "' on a number");
+            return args[i].b;
+        };
+        auto result_bool = [](bool b) { return SmtValue{true, b, {}}; };
+        auto result_num = [](Rational r) { return SmtValue{false, false, std::move(r)}; };
+        if (op == "and" || op == "or") {
+            bool acc = op == "and";
+            for (std::size_t i = 0; i < args.size(); ++i) acc = op == "and" ? (acc && boolean(i)) : (acc || boolean(i));
+            return result_bool(acc);
+        }
+        if (op == "not") return result_bool(!boolean(0));
+        if (op == "=>") return result_bool(!boolean(0) || boolean(1));
+        if (op == "=" || op == "distinct") {
+            bool all_equal = true, pairwise_distinct = true;
+            for (std::size_t i = 0; i < args.size(); ++i)
+                for (std::size_t j = i + 1; j < args.size(); ++j) {
+                    const bool eq = args[i].is_bool ? (args[i].b == boolean(j)) : (args[i].r == num(j));
+                    all_equal = all_equal && eq;
+                    pairwise_distinct = pairwise_distinct && !eq;
+                }
+            return result_bool(op == "=" ? all_equal : pairwise_distinct);
+        }
+        if (op == "<" || op == "<=" || op == ">" || op == ">=") {
+            bool holds = true;
+            for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+                const Rational &a = num(i), &b = num(i + 1);
+                holds = holds && (op == "<" ? a < b : op == "<=" ? a <= b : op == ">" ? a > b : a >= b);
+            }
+            return result_bool(holds);
+        }
+        if (op == "+" || op == "*") {
+            Rational acc = op == "+" ? Rational(0) : Rational(1);
+            for (std::size_t i = 0; i < args.size(); ++i) acc = op == "+" ? acc + num(i) : acc * num(i);
+            return result_num(acc);
+        }
+        if (op == "-") {
+            if (args.size() == 1) return result_num(-num(0));
+            Rational acc = num(0);
+            for (std::size_t i = 1; i < args.size(); ++i) acc -= num(i);
+            return result_num(acc);
+        }
+        if (op == "/") {
+            Rational acc = num(0);
+            for (std::size_t i = 1; i < args.size(); ++i) {
+                if (num(i).is_zero()) throw std::invalid_argument("division by zero");
+                acc /= num(i);
+            }
+            return result_num(acc);
+        }
+        if (op == "to_real") return result_num(num(0));
+        throw std::invalid_argument("unsupported operator '" + op + "'");
+    }
+
+private:
+    std::map<std::string, SmtValue> env_;
+};
+
+}  // namespace
+
+std::string smt_model_problem(const std::string& smt2, const std::vector<ModelValue>& model) {
+    try {
+        ModelEvaluator ev(model);
+        for (const auto& [head, cmd] : top_level_commands(smt2)) {
+            if (head != "assert") continue;
+            SexpReader reader(cmd);
+            const Sexp command = reader.read();
+            if (command.list.size() != 2) return "malformed assertion";
+            const Sexp& f = command.list[1];
+            // A definition (= NAME EXPR) of a constant the model leaves out gives it its value.
+            if (f.is_list && f.list.size() == 3 && !f.list[0].is_list && f.list[0].atom == "=" && !f.list[1].is_list &&
+                !ev.known(f.list[1].atom) &&
+                !(std::isdigit(static_cast<unsigned char>(f.list[1].atom[0])) || f.list[1].atom == "true" ||
+                  f.list[1].atom == "false")) {
+                if (auto v = ev.eval(f.list[2])) {
+                    ev.set(f.list[1].atom, std::move(*v));
+                    continue;
+                }
+            }
+            const auto v = ev.eval(f);
+            if (!v) return "the model leaves out a constant of " + std::string(cmd.substr(0, 120));
+            if (!v->is_bool) return "an assertion that is not Boolean";
+            if (!v->b) return "the model violates " + std::string(cmd.substr(0, 120));
+        }
+    } catch (const std::invalid_argument& e) {
+        return e.what();
+    }
+    return "";
 }
 
 SolverRun run_z3(const std::string& smt2, double timeout_seconds, const Progress& progress,

@@ -28,6 +28,10 @@ struct ObligationResult {
     Obligation obligation;
     std::string file;                    // out_dir/NN-stem.smt2
     SolverRun z3, cvc5;
+    // For a sat answer, the model checked against the file in exact rational arithmetic
+    // (smt_model_problem): "" when it satisfies every assertion, else the problem; nullopt when
+    // the solver did not answer sat.
+    std::optional<std::string> z3_model_problem, cvc5_model_problem;
 };
 
 struct ProveReport {
@@ -53,7 +57,8 @@ std::vector<std::pair<std::string, Rational>> counterexample(const ObligationRes
 std::string describe(const ProveReport& report, bool times = true);
 
 // {"obligations": [{"name", "file", "z3", "cvc5", "claim", "z3_message"?, "cvc5_message"?,
-// "counterexample"?, "z3_seconds"?, "cvc5_seconds"?}]}; the seconds only with `times`.
+// "counterexample"?, "model_checked"?, "z3_seconds"?, "cvc5_seconds"?}]}; the seconds only with
+// `times`.
 nlohmann::json to_json(const ProveReport& report, bool times = false);
 
 }  // namespace sparsecert

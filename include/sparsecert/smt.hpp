@@ -68,6 +68,13 @@ std::string cvc5_version(const std::string& cvc5_path);
 // unbalanced text.
 std::vector<ModelValue> parse_smt_model(const std::string& text);
 
+// Checks a model against SMT-LIB text in exact rational arithmetic, independently of the solver
+// that produced it: every assertion must evaluate to true. A constant the model leaves out is
+// computed from a defining assertion (= NAME EXPR) that precedes its uses. Covers the fragment the
+// obligations use (Bool, Int, Real; and, or, not, =>, =, distinct, <, <=, >, >=, +, -, *, /, ite,
+// to_real). Returns an empty string when the model satisfies every assertion, else what fails.
+std::string smt_model_problem(const std::string& smt2, const std::vector<ModelValue>& model);
+
 // SMT-LIB 2 literals for exact rationals: Real sort as decimals ("3.0", "(/ 7.0 2.0)",
 // "(- 5.0)"), which are Real in every logic (a bare numeral is Int in QF_LIRA); Int sort for
 // integers ("4", "(- 4)").
