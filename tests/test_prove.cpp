@@ -15,7 +15,7 @@
 #include "sparsecert/obligations.hpp"
 #include "sparsecert/pattern_io.hpp"
 #include "sparsecert/prove.hpp"
-#include "sparsecert/relu_form.hpp"
+#include "sparsecert/four_relu_form.hpp"
 #include "sparsecert/smt.hpp"
 
 using namespace sparsecert;
