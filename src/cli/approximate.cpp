@@ -20,6 +20,7 @@
 #include "sparsecert/pattern_io.hpp"
 #include "sparsecert/targets.hpp"
 #include "terminal.hpp"
+#include "usage.hpp"
 
 namespace sparsecert::cli {
 
@@ -27,21 +28,7 @@ namespace {
 
 constexpr const char* prog = "sparsecert approximate";
 
-int bad_usage(const std::string& option, const std::string& problem) {
-    std::string line = option.empty() ? fmt::format("{}: {}", prog, problem) : fmt::format("{}: {}: {}", prog, option, problem);
-    for (char& ch : line)
-        if (ch == '\n' || ch == '\r') ch = ' ';
-    std::fprintf(stderr, "%s\n", line.c_str());
-    return 2;
-}
-
-std::optional<Rational> parse_rational(const std::string& text) {
-    try {
-        return Rational::parse(text);
-    } catch (const std::invalid_argument&) {
-        return std::nullopt;
-    }
-}
+int bad_usage(const std::string& option, const std::string& problem) { return usage_error(prog, option, problem); }
 
 std::vector<std::string> split(const std::string& text, char sep) {
     std::vector<std::string> out;
@@ -97,13 +84,8 @@ int approximate_command(int argc, char** argv) {
     ApproximateOptions o;
     if (*d < 1 || *d > 64) return bad_usage("--d", fmt::format("must be an integer in 1..64, got {}", *d));
     o.d = std::uint32_t(*d);
-    {
-        const auto delta = parse_rational(delta_text);
-        if (!delta || delta->sign() <= 0 || mpz_cmp_ui(delta->numerator(), 1) != 0 ||
-            mpz_cmp_ui(delta->denominator(), 2) < 0 || !mpz_fits_uint_p(delta->denominator()))
-            return bad_usage("--delta", fmt::format("expected 1/M with an integer M >= 2, got '{}'", delta_text));
-        o.m = std::uint32_t(mpz_get_ui(delta->denominator()));
-    }
+    if (const auto m = parse_delta_denominator(delta_text)) o.m = *m;
+    else return bad_usage("--delta", fmt::format("expected 1/M with an integer M >= 2, got '{}'", delta_text));
     if (n && *n <= 0) return bad_usage("--n", fmt::format("must be a positive integer, got {}", *n));
     {
         const auto q = parse_rational(q_text);

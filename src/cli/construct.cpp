@@ -20,6 +20,7 @@
 #include "sparsecert/pattern_io.hpp"
 #include "sparsecert/targets.hpp"
 #include "terminal.hpp"
+#include "usage.hpp"
 
 namespace sparsecert::cli {
 
@@ -27,21 +28,7 @@ namespace {
 
 constexpr const char* prog = "sparsecert construct";
 
-int bad_usage(const std::string& option, const std::string& problem) {
-    std::string line = option.empty() ? fmt::format("{}: {}", prog, problem) : fmt::format("{}: {}: {}", prog, option, problem);
-    for (char& ch : line)
-        if (ch == '\n' || ch == '\r') ch = ' ';
-    std::fprintf(stderr, "%s\n", line.c_str());
-    return 2;
-}
-
-std::optional<Rational> parse_rational(const std::string& text) {
-    try {
-        return Rational::parse(text);
-    } catch (const std::invalid_argument&) {
-        return std::nullopt;
-    }
-}
+int bad_usage(const std::string& option, const std::string& problem) { return usage_error(prog, option, problem); }
 
 // The first `count` grid inputs in counting order (entry (r, k) is digit k*d + r, the first fastest).
 Matrix grid_input(std::uint64_t index, std::uint32_t d, std::uint32_t n, std::uint32_t m) {
@@ -126,13 +113,8 @@ int construct_command(int argc, char** argv) {
     ConstructionOptions options;
     if (*d < 1 || *d > 64) return bad_usage("--d", fmt::format("must be an integer in 1..64, got {}", *d));
     options.d = std::uint32_t(*d);
-    {
-        const auto delta = parse_rational(delta_text);
-        if (!delta || delta->sign() <= 0 || mpz_cmp_ui(delta->numerator(), 1) != 0 ||
-            mpz_cmp_ui(delta->denominator(), 2) < 0 || !mpz_fits_uint_p(delta->denominator()))
-            return bad_usage("--delta", fmt::format("expected 1/M with an integer M >= 2, got '{}'", delta_text));
-        options.m = std::uint32_t(mpz_get_ui(delta->denominator()));
-    }
+    if (const auto m = parse_delta_denominator(delta_text)) options.m = *m;
+    else return bad_usage("--delta", fmt::format("expected 1/M with an integer M >= 2, got '{}'", delta_text));
     if (n && *n <= 0) return bad_usage("--n", fmt::format("must be a positive integer, got {}", *n));
     if (start_phase < 0) return bad_usage("--start-phase", "must be a non-negative integer");
     options.start_phase = std::size_t(start_phase);

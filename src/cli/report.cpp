@@ -19,6 +19,7 @@
 #include "sparsecert/rational.hpp"
 #include "sparsecert/report.hpp"
 #include "terminal.hpp"
+#include "usage.hpp"
 
 namespace sparsecert::cli {
 
@@ -26,13 +27,7 @@ namespace {
 
 constexpr const char* prog = "sparsecert report";
 
-int bad_usage(const std::string& option, const std::string& problem) {
-    std::string line = option.empty() ? fmt::format("{}: {}", prog, problem) : fmt::format("{}: {}: {}", prog, option, problem);
-    for (char& ch : line)
-        if (ch == '\n' || ch == '\r') ch = ' ';
-    std::fprintf(stderr, "%s\n", line.c_str());
-    return 2;
-}
+int bad_usage(const std::string& option, const std::string& problem) { return usage_error(prog, option, problem); }
 
 // "64,256,1024": positive integers; returned sorted and without repeats.
 std::optional<std::vector<std::uint64_t>> parse_sizes(const std::string& text, std::string& problem) {
