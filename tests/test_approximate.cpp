@@ -8,15 +8,15 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_support.hpp"
-#include "sparsecert/approximation.hpp"
-#include "sparsecert/construction.hpp"
-#include "sparsecert/contextual_mapping.hpp"
-#include "sparsecert/error_budget.hpp"
-#include "sparsecert/families.hpp"
-#include "sparsecert/relu_form.hpp"
-#include "sparsecert/softmax_kernel.hpp"
-#include "sparsecert/softmax_network.hpp"
-#include "sparsecert/targets.hpp"
+#include "sparsecert/numerics/approximation.hpp"
+#include "sparsecert/construction/construction.hpp"
+#include "sparsecert/construction/contextual_mapping.hpp"
+#include "sparsecert/numerics/error_budget.hpp"
+#include "sparsecert/pattern/families.hpp"
+#include "sparsecert/numerics/relu_form.hpp"
+#include "sparsecert/numerics/softmax_kernel.hpp"
+#include "sparsecert/numerics/softmax_network.hpp"
+#include "sparsecert/construction/targets.hpp"
 
 using namespace sparsecert;
 

@@ -9,10 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_support.hpp"
-#include "sparsecert/catalogue.hpp"
-#include "sparsecert/certificate.hpp"
-#include "sparsecert/pattern_io.hpp"
-#include "sparsecert/verify.hpp"
+#include "sparsecert/pattern/catalogue.hpp"
+#include "sparsecert/certify/certificate.hpp"
+#include "sparsecert/pattern/pattern_io.hpp"
+#include "sparsecert/certify/verify.hpp"
 
 using nlohmann::json;
 using sparsecert::testing::run_tool;

@@ -5,11 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_support.hpp"
-#include "sparsecert/construction.hpp"
-#include "sparsecert/contextual_mapping.hpp"
-#include "sparsecert/families.hpp"
-#include "sparsecert/reachability.hpp"
-#include "sparsecert/targets.hpp"
+#include "sparsecert/construction/construction.hpp"
+#include "sparsecert/construction/contextual_mapping.hpp"
+#include "sparsecert/pattern/families.hpp"
+#include "sparsecert/conditions/reachability.hpp"
+#include "sparsecert/construction/targets.hpp"
 
 using namespace sparsecert;
 

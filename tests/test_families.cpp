@@ -10,7 +10,7 @@
 #include <catch2/catch.hpp>
 #include <omp.h>
 
-#include "sparsecert/families.hpp"
+#include "sparsecert/pattern/families.hpp"
 
 using namespace sparsecert;
 namespace fam = sparsecert::families;

@@ -1,5 +1,5 @@
 // Condition 2 of Assumption 1 (theory.md section 2): the Hamiltonian-path pipeline of
-// src/hamiltonian.cpp, checked against tiny local generators, an independent re-check of every
+// src/conditions/hamiltonian.cpp, checked against tiny local generators, an independent re-check of every
 // certificate, and a deliberately naive bitmask DP (algorithms.md section 1.3) on random patterns.
 #include <catch2/catch.hpp>
 
@@ -18,7 +18,7 @@
 
 #include <unistd.h>
 
-#include "sparsecert/hamiltonian.hpp"
+#include "sparsecert/conditions/hamiltonian.hpp"
 
 using namespace sparsecert;
 

@@ -7,11 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_support.hpp"
-#include "sparsecert/construction.hpp"
-#include "sparsecert/contextual_mapping.hpp"
-#include "sparsecert/families.hpp"
-#include "sparsecert/network.hpp"
-#include "sparsecert/targets.hpp"
+#include "sparsecert/construction/construction.hpp"
+#include "sparsecert/construction/contextual_mapping.hpp"
+#include "sparsecert/pattern/families.hpp"
+#include "sparsecert/construction/network.hpp"
+#include "sparsecert/construction/targets.hpp"
 
 using namespace sparsecert;
 using sparsecert::testing::run_tool;

@@ -12,9 +12,9 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "sparsecert/families.hpp"
-#include "sparsecert/pattern_io.hpp"
-#include "sparsecert/size_expression.hpp"
+#include "sparsecert/pattern/families.hpp"
+#include "sparsecert/pattern/pattern_io.hpp"
+#include "sparsecert/pattern/size_expression.hpp"
 
 using namespace sparsecert;
 namespace fam = sparsecert::families;

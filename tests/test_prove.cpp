@@ -10,13 +10,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_support.hpp"
-#include "sparsecert/construction.hpp"
-#include "sparsecert/families.hpp"
-#include "sparsecert/obligations.hpp"
-#include "sparsecert/pattern_io.hpp"
-#include "sparsecert/prove.hpp"
-#include "sparsecert/four_relu_form.hpp"
-#include "sparsecert/smt.hpp"
+#include "sparsecert/construction/construction.hpp"
+#include "sparsecert/pattern/families.hpp"
+#include "sparsecert/proofs/obligations.hpp"
+#include "sparsecert/pattern/pattern_io.hpp"
+#include "sparsecert/proofs/prove.hpp"
+#include "sparsecert/numerics/four_relu_form.hpp"
+#include "sparsecert/proofs/smt.hpp"
 
 using namespace sparsecert;
 using sparsecert::testing::run_tool;

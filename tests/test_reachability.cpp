@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "sparsecert/pattern.hpp"
-#include "sparsecert/reachability.hpp"
+#include "sparsecert/pattern/pattern.hpp"
+#include "sparsecert/conditions/reachability.hpp"
 
 using namespace sparsecert;
 

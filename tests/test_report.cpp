@@ -10,11 +10,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_support.hpp"
-#include "sparsecert/catalogue.hpp"
-#include "sparsecert/plot.hpp"
-#include "sparsecert/report.hpp"
-#include "sparsecert/svg.hpp"
-#include "sparsecert/theorems.hpp"
+#include "sparsecert/pattern/catalogue.hpp"
+#include "sparsecert/report/plot.hpp"
+#include "sparsecert/report/report.hpp"
+#include "sparsecert/report/svg.hpp"
+#include "sparsecert/certify/theorems.hpp"
 
 using sparsecert::testing::run_tool;
 using sparsecert::testing::slurp;

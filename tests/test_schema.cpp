@@ -6,7 +6,7 @@
 #include <string>
 
 #include "cli_support.hpp"
-#include "sparsecert/catalogue.hpp"
+#include "sparsecert/pattern/catalogue.hpp"
 
 using sparsecert::testing::source_path;
 using sparsecert::testing::write_temp;

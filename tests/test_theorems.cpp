@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
-#include "sparsecert/families.hpp"
-#include "sparsecert/theorems.hpp"
-#include "sparsecert/verify.hpp"
+#include "sparsecert/pattern/families.hpp"
+#include "sparsecert/certify/theorems.hpp"
+#include "sparsecert/certify/verify.hpp"
 
 using namespace sparsecert;
 

@@ -3,8 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sparsecert/families.hpp"
-#include "sparsecert/verify.hpp"
+#include "sparsecert/pattern/families.hpp"
+#include "sparsecert/certify/verify.hpp"
 
 using namespace sparsecert;
 

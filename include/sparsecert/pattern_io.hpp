@@ -1,32 +1,3 @@
-// Pattern files (JSON, docs/pattern-format.md, schema in docs/pattern.schema.json).
-//
-// Every problem in a file is reported as an InputError naming the file, the JSON path of the
-// offending value (e.g. "layers[1].attend[17]") and what is wrong.
+// Compatibility name: this header moved to sparsecert/pattern/pattern_io.hpp (see README.md, "Layout").
 #pragma once
-
-#include <cstdint>
-#include <optional>
-#include <string>
-
-#include <nlohmann/json_fwd.hpp>
-
-#include "sparsecert/input_error.hpp"
-#include "sparsecert/pattern.hpp"
-
-namespace sparsecert {
-
-// Loads a pattern file. n_override (verify-pattern --n) sets n for size-generic files; when the
-// file fixes n through explicit "attend" lists, n_override must agree with it.
-Pattern load_pattern_file(const std::string& path, std::optional<std::uint64_t> n_override = {});
-
-// The same from an already-parsed document; `file` is only used in error messages.
-Pattern parse_pattern(const nlohmann::json& doc, const std::string& file,
-                      std::optional<std::uint64_t> n_override = {});
-
-// Parses JSON text, reporting syntax errors as InputError with line and column.
-nlohmann::json parse_json_text(const std::string& text, const std::string& file);
-
-// Writes a pattern in the explicit form ({"attend": ...}, tokens compressed into [lo, hi] runs).
-nlohmann::json to_explicit_json(const Pattern& pattern);
-
-}  // namespace sparsecert
+#include "sparsecert/pattern/pattern_io.hpp"

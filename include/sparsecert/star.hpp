@@ -1,14 +1,3 @@
-// The star graph of BigBird's Theorem 1 (Zaheer et al. 2020; theory.md section 5): a global token h
-// that attends to every token and is attended by every token, in every pattern.
+// Compatibility name: this header moved to sparsecert/conditions/star.hpp (see README.md, "Layout").
 #pragma once
-
-#include <optional>
-
-#include "sparsecert/pattern.hpp"
-
-namespace sparsecert {
-
-// The smallest such hub token, or nothing. O(connections).
-std::optional<token_t> find_star_hub(const Pattern& pattern);
-
-}  // namespace sparsecert
+#include "sparsecert/conditions/star.hpp"

@@ -20,8 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sparsecert/input_error.hpp"
-#include "sparsecert/pattern_io.hpp"
+#include "sparsecert/support/input_error.hpp"
+#include "sparsecert/pattern/pattern_io.hpp"
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "sparsecert/input_error.hpp"
-#include "sparsecert/pattern_io.hpp"
+#include "sparsecert/support/input_error.hpp"
+#include "sparsecert/pattern/pattern_io.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"export-pattern: write a pattern in the explicit {\"attend\": ...} form"};

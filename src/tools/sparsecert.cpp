@@ -1,11 +1,11 @@
 // sparsecert: the multi-command driver (construct, ...). Each subcommand is a thin driver over the
-// library in src/cli/; verify-pattern and check-certificate are separate executables.
+// library in src/tools/commands/; verify-pattern and check-certificate are separate executables.
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
 
-#include "commands.hpp"
+#include "commands/commands.hpp"
 
 namespace {
 

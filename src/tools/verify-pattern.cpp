@@ -1,5 +1,5 @@
 // verify-pattern: decides Assumption 1 (Yun et al. 2020) for pattern files. A thin driver over
-// sparsecert/verify.hpp; docs/verify-pattern.md documents the output and the exit statuses.
+// sparsecert/certify/verify.hpp; docs/verify-pattern.md documents the output and the exit statuses.
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -12,12 +12,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "sparsecert/catalogue.hpp"
-#include "sparsecert/certificate.hpp"
-#include "sparsecert/input_error.hpp"
-#include "sparsecert/pattern_io.hpp"
-#include "sparsecert/verify.hpp"
-#include "terminal.hpp"
+#include "sparsecert/pattern/catalogue.hpp"
+#include "sparsecert/certify/certificate.hpp"
+#include "sparsecert/support/input_error.hpp"
+#include "sparsecert/pattern/pattern_io.hpp"
+#include "sparsecert/certify/verify.hpp"
+#include "common/terminal.hpp"
 
 namespace {
 

@@ -1,0 +1,62 @@
+// The registry of theorems (theorems/*.json, embedded at build time): each theorem's citation,
+// statement, hypotheses (each mapped to a named check) and kind (sufficient or necessary for
+// universal approximation). Adding a theorem is one file in theorems/ and, if it needs a new
+// check, one entry in the table of checks in src/certify/theorems.cpp.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sparsecert {
+
+struct Hypothesis {
+    std::string check;  // name of a check: "self_attention", "hamiltonian_path", "reachability", "star", "influence"
+    std::string text;
+};
+
+struct Theorem {
+    std::string id;
+    std::string citation;
+    std::string statement;
+    std::string kind;  // "sufficient" or "necessary"
+    std::vector<Hypothesis> hypotheses;
+};
+
+// One theorem entry from its JSON text (the format of theorems/*.json, documented in
+// theorems/README.md). `file` is the entry's file name, which must be "<id>.json". Throws
+// std::logic_error naming the file and the problem.
+Theorem parse_theorem(std::string_view text, std::string_view file);
+
+// All registered theorems, sorted by id. Throws std::logic_error if an embedded file is malformed
+// or names an unknown check (a build-time mistake, caught by the tests).
+std::vector<Theorem> theorem_registry();
+
+// The names of the checks a theorem may use.
+std::vector<std::string> known_checks();
+
+// Each check's outcome on one pattern: true, false, or undetermined, with a one-line reason.
+struct CheckOutcome {
+    std::optional<bool> holds;
+    std::string reason;
+};
+using Facts = std::map<std::string, CheckOutcome>;
+
+struct TheoremOutcome {
+    std::string id;
+    std::string kind;
+    std::optional<bool> applies;  // the conjunction of its hypotheses
+    std::string reason;
+};
+
+// Evaluates one theorem on the facts: applies is false when a hypothesis fails, null when one is
+// undetermined, true when all hold.
+TheoremOutcome evaluate(const Theorem& theorem, const Facts& facts);
+
+// The three-valued verdict: "universal" when a sufficient theorem applies, "not-universal" when a
+// necessary one fails, "open" otherwise.
+std::string verdict(const std::vector<TheoremOutcome>& outcomes);
+
+}  // namespace sparsecert

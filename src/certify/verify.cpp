@@ -1,0 +1,245 @@
+#include "sparsecert/certify/verify.hpp"
+
+#include <chrono>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "sparsecert/conditions/star.hpp"
+
+namespace sparsecert {
+
+std::optional<bool> all_of(std::initializer_list<std::optional<bool>> values) {
+    bool unknown = false;
+    for (const auto& v : values) {
+        if (!v) unknown = true;
+        else if (!*v) return false;
+    }
+    if (unknown) return std::nullopt;
+    return true;
+}
+
+namespace {
+
+// Whether every token eventually influences every other: for every (k, j), j is in S_k^t for some
+// t >= 1 (theory.md section 5). A closure set refutes it; a finite s, or self-attention in every
+// pattern with a strongly connected union graph (S_k^t then grows along every edge of the union
+// once per cycle), proves it. Without self-attention the repeat found by the reachability check
+// decides it: its pair (k, j) is unreached for all t, or every pair is reached at some step.
+CheckOutcome influence_outcome(const VerifyResult& r) {
+    if (r.closure)
+        return {false, fmt::format("token {} can never influence token {}: a closure set of {} tokens "
+                                   "contains {}, attends only inside itself, and misses {}",
+                                   r.closure->j, r.closure->k, r.closure->members.size(), r.closure->k,
+                                   r.closure->j)};
+    if (r.reachability.holds == true) return {true, "a finite s exists, so every S_k^s is all tokens"};
+    if (r.self_attention.holds)
+        return {true, "the union graph is strongly connected and every pattern has self-attention"};
+    if (r.reachability.holds == false && r.reachability.unreached) {
+        const auto [k, j] = *r.reachability.unreached;
+        if (r.reachability.unreached_for_all_t)
+            return {false, fmt::format("token {} is in no S_{}^t, at any depth t (the sets repeat)", j, k)};
+        return {true, "every pair is reached at some depth, though never all at once"};
+    }
+    return {std::nullopt, "the reachability sets could not be computed within the budget"};
+}
+
+std::string hamiltonian_reason(const HamiltonianResult& h) {
+    return h.holds == true ? "a path through all tokens (" + h.method + ")" : h.reason;
+}
+
+}  // namespace
+
+Facts facts_of(const VerifyResult& r) {
+    Facts f;
+    const auto& sa = r.self_attention;
+    f["self_attention"] = {sa.holds, sa.holds ? "every token attends to itself in every pattern"
+                                              : fmt::format("{} (pattern, token) pairs miss themselves",
+                                                            sa.missing_count)};
+    f["hamiltonian_path"] = {r.hamiltonian_path.holds, hamiltonian_reason(r.hamiltonian_path)};
+    f["reachability"] = {r.reachability.holds,
+                         r.reachability.s ? fmt::format("s = {}", *r.reachability.s) : r.reachability.reason};
+    f["star"] = r.star_hub ? CheckOutcome{true, fmt::format("token {} attends to all tokens and is attended "
+                                                            "by all, in every pattern", *r.star_hub)}
+                           : CheckOutcome{false, "no token attends to all tokens and is attended by all "
+                                                 "in every pattern"};
+    f["influence"] = r.influence;
+    return f;
+}
+
+VerifyResult verify(const Pattern& pattern, const VerifyOptions& options) {
+    validate(pattern);
+    const auto start = std::chrono::steady_clock::now();
+    VerifyResult r;
+    r.name = pattern.name;
+    r.n = pattern.n;
+    r.p = pattern.p();
+    for (const auto& layer : pattern.layers) r.connections.push_back(layer.connections());
+
+    report(options.progress, "self-attention", 0.0);
+    r.self_attention = check_self_attention(pattern, options.max_listed);
+
+    HamiltonianOptions hopt;
+    hopt.timeout_seconds = options.timeout_seconds;
+    hopt.progress = options.progress;
+    r.hamiltonian_path = find_hamiltonian_path(pattern, hopt);
+
+    ReachabilityOptions ropt;
+    ropt.timeout_seconds = options.timeout_seconds;
+    ropt.progress = options.progress;
+    r.reachability = check_reachability(pattern, ropt);
+
+    r.theorem_applies =
+        all_of({r.self_attention.holds, r.hamiltonian_path.holds, r.reachability.holds});
+
+    // The other theorems' facts (theory.md section 5): both are O(n + connections).
+    report(options.progress, "star and closure", 0.0);
+    r.star_hub = find_star_hub(pattern);
+    // A finite s puts every token in every S_k^s, so no closure set exists; skip the search.
+    if (r.reachability.holds != true) r.closure = find_closure_set(pattern);
+    r.influence = influence_outcome(r);
+
+    const Facts facts = facts_of(r);
+    for (const auto& theorem : theorem_registry()) r.theorems.push_back(evaluate(theorem, facts));
+    r.verdict = verdict(r.theorems);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+}
+
+namespace {
+
+nlohmann::json optional_bool(const std::optional<bool>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+nlohmann::json to_json(const VerifyResult& r) {
+    using nlohmann::json;
+    json missing = json::array();
+    for (const auto& [l, k] : r.self_attention.missing) missing.push_back({l, k});
+
+    json path = {{"holds", optional_bool(r.hamiltonian_path.holds)}};
+    if (r.hamiltonian_path.holds.value_or(false)) path["path"] = r.hamiltonian_path.path;
+    path["method"] = r.hamiltonian_path.method;
+    if (!r.hamiltonian_path.holds.value_or(false)) path["reason"] = r.hamiltonian_path.reason;
+
+    json reach = {{"holds", optional_bool(r.reachability.holds)},
+                  {"s", r.reachability.s ? json(*r.reachability.s) : json(nullptr)}};
+    if (r.reachability.holds == false && r.reachability.unreached)
+        reach["unreached"] = {r.reachability.unreached->first, r.reachability.unreached->second};
+
+    json theorems = json::array();
+    for (const auto& t : r.theorems)
+        theorems.push_back({{"id", t.id}, {"applies", optional_bool(t.applies)}, {"kind", t.kind},
+                            {"reason", t.reason}});
+
+    return json{{"pattern", r.name},
+                {"n", r.n},
+                {"p", r.p},
+                {"connections", r.connections},
+                {"self_attention",
+                 {{"holds", r.self_attention.holds},
+                  {"missing_count", r.self_attention.missing_count},
+                  {"missing", missing}}},
+                {"hamiltonian_path", path},
+                {"reachability", reach},
+                {"theorem_applies", optional_bool(r.theorem_applies)},
+                {"theorems", theorems},
+                {"verdict", r.verdict}};
+}
+
+namespace {
+
+std::string path_excerpt(const std::vector<token_t>& path) {
+    if (path.size() <= 8) {
+        std::string s;
+        for (std::size_t i = 0; i < path.size(); ++i) s += (i ? " -> " : "") + std::to_string(path[i]);
+        return s;
+    }
+    return fmt::format("{} -> {} -> {} -> ... -> {} -> {}", path[0], path[1], path[2],
+                       path[path.size() - 2], path.back());
+}
+
+// Why the verdict holds, naming the theorem that decides it (theory.md section 5).
+std::string verdict_because(const VerifyResult& r) {
+    std::string because;
+    for (const auto& t : r.theorems) {
+        if (r.verdict == "universal" && t.kind == "sufficient" && t.applies == true)
+            because += (because.empty() ? " (by " : ", ") + t.id;
+        if (r.verdict == "not-universal" && t.kind == "necessary" && t.applies == false)
+            because += (because.empty() ? " (" : "; ") + t.id + " fails: " + t.reason;
+    }
+    if (!because.empty()) return because + ")";
+    return r.verdict == "open" ? " (no sufficient theorem applies and no necessary condition fails)" : "";
+}
+
+const char* yes_no(const std::optional<bool>& v) {
+    return !v ? "undetermined" : (*v ? "holds" : "FAILS");
+}
+
+}  // namespace
+
+std::string describe(const VerifyResult& r, const std::string& file) {
+    std::string out;
+    std::uint64_t total = 0;
+    for (auto c : r.connections) total += c;
+    out += fmt::format("{}: {} (n = {}, p = {})\n", file, r.name, r.n, r.p);
+    std::string per;
+    for (std::size_t l = 0; l < r.connections.size(); ++l)
+        per += fmt::format("{}pattern {}: {}", l ? ", " : "", l, r.connections[l]);
+    out += fmt::format("  connections: {} in total ({}); {:.2f} per token per pattern\n", total, per,
+                       double(total) / double(r.n) / double(r.p));
+
+    const auto& sa = r.self_attention;
+    if (sa.holds) {
+        out += "  1. self-attention: holds (every token attends to itself in every pattern)\n";
+    } else {
+        std::string first;
+        for (std::size_t i = 0; i < sa.missing.size() && i < 5; ++i)
+            first += fmt::format("{}(pattern {}, token {})", i ? ", " : "", sa.missing[i].first,
+                                 sa.missing[i].second);
+        out += fmt::format("  1. self-attention: FAILS: {} (pattern, token) pairs miss themselves, first {}\n",
+                           sa.missing_count, first);
+    }
+
+    const auto& hp = r.hamiltonian_path;
+    if (hp.holds.value_or(false))
+        out += fmt::format("  2. Hamiltonian path: holds ({}): {}\n", hp.method, path_excerpt(hp.path));
+    else
+        out += fmt::format("  2. Hamiltonian path: {} ({}): {}\n", yes_no(hp.holds), hp.method, hp.reason);
+
+    const auto& re = r.reachability;
+    if (re.holds.value_or(false)) {
+        const std::string s = re.s ? std::to_string(*re.s)
+                                   : fmt::format("between {} and {}", re.s_lower.value_or(1),
+                                                 re.s_upper ? std::to_string(*re.s_upper) : "?");
+        out += fmt::format("  3. reachability: holds, s = {} ({}): {}\n", s, re.method, re.reason);
+    } else {
+        out += fmt::format("  3. reachability: {} ({}): {}\n", yes_no(re.holds), re.method, re.reason);
+    }
+
+    if (r.theorem_applies == true) {
+        out += "  Theorem 1 of Yun et al. (2020) applies\n";
+    } else {
+        std::string failing;
+        auto add = [&](const std::optional<bool>& v, const char* what) {
+            if (v == false) failing += std::string(failing.empty() ? "" : ", ") + what;
+        };
+        add(sa.holds, "self-attention");
+        add(hp.holds, "Hamiltonian path");
+        add(re.holds, "reachability");
+        if (r.theorem_applies == false)
+            out += fmt::format("  Theorem 1 does not apply: {} fails\n", failing);
+        else
+            out += "  Theorem 1: undetermined (no condition fails, but one could not be decided in the budget)\n";
+    }
+    out += "  theorems:\n";
+    for (const auto& t : r.theorems)
+        out += fmt::format("    {:<22} {:<10} {:<13} {}\n", t.id, t.kind,
+                           !t.applies ? "undetermined" : (*t.applies ? "applies" : "fails"), t.reason);
+    out += fmt::format("  verdict: {}{}\n", r.verdict, verdict_because(r));
+    return out;
+}
+
+}  // namespace sparsecert

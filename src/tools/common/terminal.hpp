@@ -1,0 +1,58 @@
+// Shared by the command drivers: a status line on stderr when it is a terminal, silent otherwise
+// (so pipes, CI logs and --json output stay clean and deterministic).
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include <unistd.h>
+
+#include "sparsecert/support/progress.hpp"
+
+namespace sparsecert::tools {
+
+class StatusLine {
+public:
+    StatusLine() : enabled_(isatty(STDERR_FILENO) != 0) {}
+    ~StatusLine() { clear(); }
+    StatusLine(const StatusLine&) = delete;
+    StatusLine& operator=(const StatusLine&) = delete;
+
+    void set_prefix(std::string prefix) { prefix_ = std::move(prefix); }
+
+    // A Progress callback that redraws the line at most ten times a second.
+    Progress callback() {
+        if (!enabled_) return {};
+        return [this](std::string_view stage, double fraction) { draw(stage, fraction); };
+    }
+
+    void clear() {
+        if (enabled_ && drawn_) {
+            std::fputs("\r\033[K", stderr);
+            std::fflush(stderr);
+            drawn_ = false;
+        }
+    }
+
+private:
+    void draw(std::string_view stage, double fraction) {
+        const auto now = std::chrono::steady_clock::now();
+        if (drawn_ && now - last_ < std::chrono::milliseconds(100)) return;
+        last_ = now;
+        std::string line = prefix_ + std::string(stage);
+        if (fraction >= 0) line += " " + std::to_string(int(fraction * 100)) + "%";
+        if (line.size() > 100) line.resize(100);
+        std::fprintf(stderr, "\r\033[K%s", line.c_str());
+        std::fflush(stderr);
+        drawn_ = true;
+    }
+
+    bool enabled_;
+    bool drawn_ = false;
+    std::string prefix_;
+    std::chrono::steady_clock::time_point last_{};
+};
+
+}  // namespace sparsecert::tools
