@@ -43,9 +43,10 @@ std::vector<std::string> split(const std::string& text, char sep) {
 int approximate_command(int argc, char** argv) {
     CLI::App app{"sparsecert approximate: build the real sparse Transformer g (softmax attention with per-layer "
                  "temperatures from the measured margins, four-ReLU feed-forward layers) from the exact construction "
-                 "g_bar, evaluate it in MPFR, and estimate d_q(f, f_bar), d_q(f_bar, g_bar), d_q(g_bar, g) and d_q(f, g) "
-                 "by Monte Carlo with confidence intervals, next to the eps/3 budget of the proof "
-                 "(docs/approximate.md).",
+                 "g_bar, evaluate it in MPFR, and bound d_q(f, f_bar) (analytic), d_q(f_bar, g_bar) (0), d_q(g_bar, g) "
+                 "(every grid cube plus the ReLU ramps, with a first-order rounding model) and so d_q(f, g), next to "
+                 "the eps/3 budget of the proof; Monte Carlo samples give a confidence interval for d_q(f, f_bar) and "
+                 "show g off the ramps (docs/approximate.md).",
                  prog};
     std::string file, delta_text, target_name, q_text = "2", eps_text, sweep_text, plot_file;
     std::optional<std::int64_t> n, d, precision;
