@@ -1,6 +1,7 @@
 // check-certificate PATTERN CERTIFICATE: re-checks a verify-pattern certificate against the pattern
 // with deliberately simple algorithms. It shares no code with the search algorithms: only the
-// pattern file loader (pattern_io.hpp) and the CSR model (pattern.hpp). docs/trust.md says what a
+// pattern file loader (pattern_io.hpp), the CSR model (pattern.hpp) and the command-line plumbing
+// of every tool (src/tools/common/program.hpp). docs/trust.md says what a
 // user must trust for each kind of verdict. Exit status: 0 valid, 1 invalid, 2 bad input.
 #include <algorithm>
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <set>
@@ -18,8 +20,11 @@
 
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/pattern_args.hpp"
+#include "common/program.hpp"
 #include "sparsecert/support/input_error.hpp"
 #include "sparsecert/pattern/pattern_io.hpp"
 
@@ -571,7 +576,7 @@ std::string check_influence(const Pattern& p, const json& c, const json& reach, 
     throw Malformed{"influence.by", "unknown value \"" + by + "\""};
 }
 
-int run(const std::string& pattern_file, const std::string& certificate_file) {
+int run(const std::string& pattern_file, const std::string& certificate_file, std::ostream& out) {
     std::ifstream in(certificate_file, std::ios::binary);
     if (!in) throw sparsecert::InputError(certificate_file, "", "cannot open file");
     std::stringstream text;
@@ -652,11 +657,11 @@ int run(const std::string& pattern_file, const std::string& certificate_file) {
                 throw Invalid{"verdict: claims \"" + v + "\", the checked facts give \"" + expected + "\""};
             notes.push_back("verdict \"" + v + "\" follows");
         }
-        std::cout << "valid\n";
-        for (const auto& n : notes) std::cout << "  " << n << "\n";
+        out << "valid\n";
+        for (const auto& n : notes) out << "  " << n << "\n";
         return 0;
     } catch (const Invalid& e) {
-        std::cout << "invalid: " << e.message << "\n";
+        out << "invalid: " << e.message << "\n";
         return 1;
     } catch (const Malformed& e) {
         throw sparsecert::InputError(certificate_file, e.place, e.problem);
@@ -665,22 +670,22 @@ int run(const std::string& pattern_file, const std::string& certificate_file) {
     }
 }
 
+// The command line (src/tools/common/program.hpp: --help with the exit statuses, --version, --quiet).
+sparsecert::tools::Action check_command(CLI::App& app, sparsecert::tools::Context& context) {
+    struct Args {
+        std::string pattern, certificate;
+    };
+    auto a = std::make_shared<Args>();
+    app.description("Re-check a verify-pattern certificate against its pattern with simple algorithms of its own "
+                    "(docs/trust.md).");
+    app.add_option("PATTERN", a->pattern, sparsecert::tools::pattern_file_help)->required();
+    app.add_option("CERTIFICATE", a->certificate, "the certificate (verify-pattern --certificate)")->required();
+    sparsecert::tools::standard_options(app, context, {{0, "valid"}, {1, "invalid (the line says why)"}});
+    return [&context, a] { return run(a->pattern, a->certificate, context.out()); };
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
-        std::cout << "usage: check-certificate PATTERN CERTIFICATE\n"
-                     "Re-checks a verify-pattern certificate against the pattern. Exit 0 valid, 1 invalid, 2 bad input.\n";
-        return 0;
-    }
-    if (argc != 3) {
-        std::fprintf(stderr, "check-certificate: usage: check-certificate PATTERN CERTIFICATE\n");
-        return 2;
-    }
-    try {
-        return run(argv[1], argv[2]);
-    } catch (const sparsecert::InputError& e) {
-        std::fprintf(stderr, "%s\n", e.what());
-        return 2;
-    }
+    return sparsecert::tools::run_program("check-certificate", check_command, argc, argv);
 }
