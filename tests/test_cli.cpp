@@ -137,11 +137,11 @@ TEST_CASE("verify-pattern --json: keys exactly as documented, one shape for any 
     REQUIRE(doc.is_array());
     REQUIRE(doc.size() == 2);
     for (const auto& o : doc) {
-        CHECK(sorted_keys(o) == std::vector<std::string>{"connections", "file", "hamiltonian_path", "n", "p", "pattern",
-                                                         "reachability", "self_attention", "star", "theorem_applies",
-                                                         "theorems", "verdict"});
+        CHECK(sorted_keys(o) == std::vector<std::string>{"connections", "extra_tokens", "file", "hamiltonian_path",
+                                                         "n", "p", "pattern", "reachability", "self_attention", "star",
+                                                         "theorem_applies", "theorems", "verdict", "verdict_p_range"});
         for (const auto& t : o["theorems"])
-            CHECK(sorted_keys(t) == std::vector<std::string>{"applies", "id", "kind", "reason"});
+            CHECK(sorted_keys(t) == std::vector<std::string>{"applies", "id", "kind", "p_range", "reason"});
         CHECK(o["n"] == 32);
     }
     CHECK(doc[0]["file"] == star);
@@ -150,14 +150,20 @@ TEST_CASE("verify-pattern --json: keys exactly as documented, one shape for any 
     CHECK(doc[0]["hamiltonian_path"].contains("path"));
     CHECK(!doc[0]["hamiltonian_path"].contains("reason"));
     CHECK(doc[0]["reachability"]["s"] == 2);
-    CHECK(doc[0]["star"] == nlohmann::json{{"holds", true}, {"hub", 31}});
-    CHECK(doc[1]["star"] == nlohmann::json{{"holds", false}, {"hub", nullptr}});
+    // star.json's hub is an input token: BigBird's hypothesis (an extra hub) does not hold.
+    CHECK(doc[0]["star"] == nlohmann::json{{"holds", false}, {"hub", nullptr}, {"in_sequence_hub", 31}});
+    CHECK(doc[1]["star"] == nlohmann::json{{"holds", false}, {"hub", nullptr}, {"in_sequence_hub", nullptr}});
     CHECK(doc[1]["theorem_applies"] == false);
     CHECK(doc[1]["reachability"]["holds"] == false);
     CHECK(doc[1]["reachability"]["s"].is_null());
     CHECK(doc[1]["reachability"]["unreached"].size() == 2);
     CHECK(doc[0]["verdict"] == "universal");
+    CHECK(doc[0]["verdict_p_range"] == "[1, inf)");
     CHECK(doc[1]["verdict"] == "not-universal");
+
+    // An extra hub, as BigBird's theorem states it.
+    auto extra = nlohmann::json::parse(run_tool("verify-pattern", "--json " + source_path("tests/data/extra-hub-star.json")).out);
+    CHECK(extra["results"][0]["star"] == nlohmann::json{{"holds", true}, {"hub", 0}, {"in_sequence_hub", nullptr}});
 
     // One file: the same shape, a list of one.
     auto one = nlohmann::json::parse(run_tool("verify-pattern", "--json --n 32 " + star).out);
