@@ -88,7 +88,7 @@ TEST_CASE("conventions: --quiet prints nothing and keeps the exit status", "[cli
     const std::string cert = temp_dir() + "/quiet.cert.json";
     REQUIRE(run_tool("verify-pattern", "-q --n 16 --certificate " + cert + " " + star).status == 0);
     CHECK(std::filesystem::exists(cert));  // --quiet does not stop the files the user asked for
-    auto checked = run_tool("check-certificate", "--quiet " + star + " " + cert);
+    auto checked = run_tool("check-certificate", "--quiet --n 16 " + star + " " + cert);
     CHECK(checked.status == 0);
     CHECK(checked.out.empty());
     CHECK(run_tool("sparsecert", "construct --quiet " + star + " --n 3 --d 1 --delta 1/2").out.empty());
@@ -144,7 +144,7 @@ TEST_CASE("conventions: - reads the pattern from standard input", "[cli][convent
     // The checker and the subcommands take it too.
     const std::string cert = temp_dir() + "/stdin.cert.json";
     REQUIRE(run_tool("verify-pattern", "--n 16 --certificate " + cert + " -", star).status == 0);
-    CHECK(run_tool("check-certificate", "- " + cert, star).status == 0);
+    CHECK(run_tool("check-certificate", "--n 16 - " + cert, star).status == 0);
     CHECK(run_tool("sparsecert", "construct - --n 3 --d 1 --delta 1/2", star).status == 0);
 }
 
@@ -167,8 +167,8 @@ TEST_CASE("conventions: --certificate DIR never lets one input overwrite another
     auto ok = run_tool("verify-pattern", "--n 16 --certificate " + certs + " " + base + "/a/star.json " +
                                              source_path("patterns/sliding-window.json"));
     CHECK(ok.status == 0);
-    CHECK(run_tool("check-certificate", base + "/a/star.json " + certs + "/star.cert.json").status == 0);
-    CHECK(run_tool("check-certificate", source_path("patterns/sliding-window.json") + " " + certs +
+    CHECK(run_tool("check-certificate", "--n 16 " + base + "/a/star.json " + certs + "/star.cert.json").status == 0);
+    CHECK(run_tool("check-certificate", "--n 16 " + source_path("patterns/sliding-window.json") + " " + certs +
                                             "/sliding-window.cert.json").status == 0);
 }
 
@@ -178,8 +178,8 @@ TEST_CASE("conventions: sparsecert verify and check are verify-pattern and check
     CHECK(run_tool("sparsecert", "export --n 8 " + star).out == run_tool("export-pattern", "--n 8 " + star).out);
     const std::string cert = temp_dir() + "/dispatch.cert.json";
     REQUIRE(run_tool("sparsecert", "verify --n 16 --certificate " + cert + " " + star).status == 0);
-    auto direct = run_tool("check-certificate", star + " " + cert);
-    auto dispatched = run_tool("sparsecert", "check " + star + " " + cert);
+    auto direct = run_tool("check-certificate", "--n 16 " + star + " " + cert);
+    auto dispatched = run_tool("sparsecert", "check --n 16 " + star + " " + cert);
     CHECK(direct.status == 0);
     CHECK(dispatched.status == direct.status);
     CHECK(dispatched.out == direct.out);
