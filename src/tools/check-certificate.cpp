@@ -3,6 +3,7 @@
 // pattern file loader (pattern_io.hpp) and the CSR model (pattern.hpp). docs/trust.md says what a
 // user must trust for each kind of verdict. Exit status: 0 valid, 1 invalid, 2 bad input.
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -20,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sparsecert/certify/coq_export.hpp"
 #include "sparsecert/support/input_error.hpp"
 #include "sparsecert/pattern/pattern_io.hpp"
 
@@ -571,15 +573,45 @@ std::string check_influence(const Pattern& p, const json& c, const json& reach, 
     throw Malformed{"influence.by", "unknown value \"" + by + "\""};
 }
 
-int run(const std::string& pattern_file, const std::string& certificate_file) {
+std::string read_certificate(const std::string& certificate_file) {
     std::ifstream in(certificate_file, std::ios::binary);
     if (!in) throw sparsecert::InputError(certificate_file, "", "cannot open file");
     std::stringstream text;
     text << in.rdbuf();
-    json cert = sparsecert::parse_json_text(text.str(), certificate_file);
+    return text.str();
+}
+
+// The pattern at the certificate's n.
+Pattern load_for(const std::string& pattern_file, const json& cert) {
     std::optional<std::uint64_t> n;
     if (cert.contains("n") && cert["n"].is_number_unsigned()) n = cert["n"].get<std::uint64_t>();
-    Pattern p = sparsecert::load_pattern_file(pattern_file, n);
+    return sparsecert::load_pattern_file(pattern_file, n);
+}
+
+// --coq OUT.v: writes the pattern and the certificate as a Coq file instead of checking; coqc on
+// that file is the check (docs/trust.md, "The Coq check").
+int export_coq(const std::string& out_file, const std::string& pattern_file, const std::string& certificate_file) {
+    // coqc names the module after the file.
+    const std::string stem = std::filesystem::path(out_file).stem().string();
+    if (std::filesystem::path(out_file).extension() != ".v" || stem.empty() || std::isdigit(static_cast<unsigned char>(stem[0])) ||
+        !std::all_of(stem.begin(), stem.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
+        throw sparsecert::InputError(out_file, "", "a Coq file name is a module name and .v: letters, digits and _, not starting with a digit");
+    const std::string text = read_certificate(certificate_file);
+    const Pattern p = load_for(pattern_file, sparsecert::parse_json_text(text, certificate_file));
+    const auto coq = sparsecert::coq_certificate(p, text, certificate_file);
+    std::ofstream out(out_file, std::ios::binary);
+    out << coq.text;
+    out.close();
+    if (!out) throw sparsecert::InputError(out_file, "", "cannot write the Coq file");
+    std::cout << "wrote " << out_file << ": Theorem verdict : " << coq.statement << "\n";
+    for (const auto& note : coq.unchecked) std::cout << "  not in the Coq file: " << note << "\n";
+    return 0;
+}
+
+int run(const std::string& pattern_file, const std::string& certificate_file) {
+    const std::string text = read_certificate(certificate_file);
+    json cert = sparsecert::parse_json_text(text, certificate_file);
+    Pattern p = load_for(pattern_file, cert);
     const std::string dir = std::filesystem::path(certificate_file).parent_path().string();
 
     try {
@@ -670,8 +702,19 @@ int run(const std::string& pattern_file, const std::string& certificate_file) {
 int main(int argc, char** argv) {
     if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
         std::cout << "usage: check-certificate PATTERN CERTIFICATE\n"
-                     "Re-checks a verify-pattern certificate against the pattern. Exit 0 valid, 1 invalid, 2 bad input.\n";
+                     "       check-certificate --coq OUT.v PATTERN CERTIFICATE\n"
+                     "Re-checks a verify-pattern certificate against the pattern. Exit 0 valid, 1 invalid, 2 bad input.\n"
+                     "With --coq, writes the pattern and the certificate as a Coq file instead; coqc on it is the check\n"
+                     "(docs/trust.md, \"The Coq check\"). Exit 0 written, 2 bad input.\n";
         return 0;
+    }
+    if (argc == 5 && std::string(argv[1]) == "--coq") {
+        try {
+            return export_coq(argv[2], argv[3], argv[4]);
+        } catch (const sparsecert::InputError& e) {
+            std::fprintf(stderr, "%s\n", e.what());
+            return 2;
+        }
     }
     if (argc != 3) {
         std::fprintf(stderr, "check-certificate: usage: check-certificate PATTERN CERTIFICATE\n");
