@@ -124,15 +124,14 @@ TEST_CASE("verify-pattern --json: keys exactly as documented, arrays for several
         std::vector<std::string> keys;
         for (auto it = o.begin(); it != o.end(); ++it) keys.push_back(it.key());
         std::sort(keys.begin(), keys.end());
-        // Issue 2's keys, plus issue 3's "theorems" and "verdict".
-        CHECK(keys == std::vector<std::string>{"connections", "hamiltonian_path", "n", "p", "pattern",
-                                               "reachability", "self_attention", "theorem_applies",
-                                               "theorems", "verdict"});
+        CHECK(keys == std::vector<std::string>{"connections", "extra_tokens", "hamiltonian_path", "n", "p",
+                                               "pattern", "reachability", "self_attention", "theorem_applies",
+                                               "theorems", "verdict", "verdict_p_range"});
         for (const auto& t : o["theorems"]) {
             std::vector<std::string> tkeys;
             for (auto it = t.begin(); it != t.end(); ++it) tkeys.push_back(it.key());
             std::sort(tkeys.begin(), tkeys.end());
-            CHECK(tkeys == std::vector<std::string>{"applies", "id", "kind", "reason"});
+            CHECK(tkeys == std::vector<std::string>{"applies", "id", "kind", "p_range", "reason"});
         }
         CHECK(o["n"] == 32);
     }
@@ -145,6 +144,7 @@ TEST_CASE("verify-pattern --json: keys exactly as documented, arrays for several
     CHECK(doc[1]["reachability"]["s"].is_null());
     CHECK(doc[1]["reachability"]["unreached"].size() == 2);
     CHECK(doc[0]["verdict"] == "universal");
+    CHECK(doc[0]["verdict_p_range"] == "[1, inf)");
     CHECK(doc[1]["verdict"] == "not-universal");
 }
 

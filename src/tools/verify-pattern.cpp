@@ -38,6 +38,7 @@ std::string verdict_text(const VerifyResult& r) {
 std::string theorem1_text(const VerifyResult& r) {
     if (r.theorem_applies == true) return "applies";
     if (r.theorem_applies == false) {
+        if (!r.input_tokens_only) return "n/a: extra tokens";
         if (!r.self_attention.holds) return "fails: self-attention";
         if (r.hamiltonian_path.holds == false) return "fails: Hamiltonian path";
         return "fails: reachability";
@@ -60,7 +61,7 @@ std::string table(const std::vector<std::string>& files, const std::vector<Verif
         rows.push_back({file, std::to_string(r.n), std::to_string(r.p), std::to_string(total),
                         fmt::format("{:.1f}", double(total) / double(r.n) / double(r.p)),
                         cell(r.self_attention.holds), cell(r.hamiltonian_path.holds), s,
-                        r.star_hub ? std::to_string(*r.star_hub) : "-", theorem1_text(r), verdict_text(r)});
+                        r.star.hub ? std::to_string(*r.star.hub) : "-", theorem1_text(r), verdict_text(r)});
     }
     std::vector<std::size_t> width(rows[0].size(), 0);
     for (const auto& row : rows)

@@ -466,6 +466,14 @@ Proof.
     + unfold attends in Ha. rewrite row_beyond in Ha by auto. discriminate.
 Qed.
 
+Definition input_token_check (P : pattern) (k : N) : bool := (k <? n P) && negb (inb k (extra P)).
+
+Lemma input_token_check_sound P k : input_token_check P k = true -> InputToken P k.
+Proof.
+  unfold input_token_check; intro H. apply andb_true_iff in H as [H1 H2].
+  split; [now apply N.ltb_lt|]. intro C. apply inb_spec in C. rewrite C in H2. discriminate.
+Qed.
+
 (* --- Strong connectivity of the union graph ------------------------------------------ *)
 
 (* R together with every token that a member of R attends to. *)
@@ -522,74 +530,103 @@ Proof.
   apply G; auto.
 Qed.
 
-(* Grows R by [grow] until it is full (true) or stops growing (false); fuel bounds the rounds. *)
-Fixpoint saturate (grow : iset -> iset) (n : N) (fuel : nat) (R : iset) : bool :=
-  if is_full n R then true else
+(* Grows R by [grow] until it is full or stops growing; fuel bounds the rounds. *)
+Fixpoint saturate (grow : iset -> iset) (n : N) (fuel : nat) (R : iset) : iset :=
+  if is_full n R then R else
   match fuel with
-  | O => false
-  | Datatypes.S f => let R' := grow R in if iset_eqb R' R then false else saturate grow n f R'
+  | O => R
+  | Datatypes.S f => let R' := grow R in if iset_eqb R' R then R else saturate grow n f R'
   end.
 
 Lemma saturate_sound (Q : N -> Prop) grow n : (forall R, (forall x, mem x R = true -> Q x) -> forall x, mem x (grow R) = true -> Q x) ->
-  forall fuel R, (forall x, mem x R = true -> Q x) -> saturate grow n fuel R = true -> forall x, x < n -> Q x.
+  forall fuel R, (forall x, mem x R = true -> Q x) -> forall x, mem x (saturate grow n fuel R) = true -> Q x.
 Proof.
-  intros Hg fuel; induction fuel as [|f IH]; intros R HR H x Hx; simpl in H.
-  - destruct (is_full n R) eqn:E; [|discriminate]. apply HR, (is_full_sound n R E x Hx).
-  - destruct (is_full n R) eqn:E; [apply HR, (is_full_sound n R E x Hx)|].
-    destruct (iset_eqb (grow R) R); [discriminate|]. apply (IH (grow R)); auto.
-    now apply Hg.
+  intros Hg fuel; induction fuel as [|f IH]; intros R HR x H; simpl in H.
+  - destruct (is_full n R); auto.
+  - destruct (is_full n R); auto. destruct (iset_eqb (grow R) R); auto.
+    apply (IH (grow R)); auto. now apply Hg.
 Qed.
 
-Definition strongly_connected_check (P : pattern) : bool :=
-  wf_check P && (0 <? n P) &&
-  saturate (grow_attended (layer_maps P)) (n P) (N.to_nat (n P)) [(0, 0)] &&
-  saturate (attending P) (n P) (N.to_nat (n P)) [(0, 0)].
+(* Every member of target reaches root and is reached from it, through chains of attended tokens
+   (the chains may pass through any token). *)
+Definition connected_check (P : pattern) (root : N) (target : iset) : bool :=
+  wf_check P && (root <? n P) &&
+  subset target (saturate (grow_attended (layer_maps P)) (n P) (N.to_nat (n P)) [(root, root)]) &&
+  subset target (saturate (attending P) (n P) (N.to_nat (n P)) [(root, root)]).
 
-Lemma strongly_connected_sound P : strongly_connected_check P = true ->
-  WellFormed P /\ forall k j, k < n P -> j < n P -> clos_refl_trans N (Edge P) k j.
+Lemma connected_sound P root target : connected_check P root target = true ->
+  WellFormed P /\ forall k j, mem k target = true -> mem j target = true -> clos_refl_trans N (Edge P) k j.
 Proof.
-  unfold strongly_connected_check; intro H.
+  unfold connected_check; intro H.
   apply andb_true_iff in H as [H Hf]; apply andb_true_iff in H as [H Hb]; apply andb_true_iff in H as [Hw _].
   apply wf_check_sound in Hw. split; auto.
-  assert (Hsing : forall x, mem x [(0, 0)] = true -> x = 0).
+  assert (Hsing : forall x, mem x [(root, root)] = true -> x = root).
   { intros x Hx. rewrite mem_cons, mem_nil, orb_false_r, in_iv_spec in Hx; simpl in Hx; lia. }
-  (* everything 0 attends to, transitively *)
-  assert (B : forall x, x < n P -> clos_refl_trans N (Edge P) 0 x).
-  { apply (saturate_sound _ (grow_attended (layer_maps P)) (n P)) with (fuel := N.to_nat (n P)) (R := [(0, 0)]); auto.
+  (* root attends to them, transitively *)
+  assert (B : forall x, mem x target = true -> clos_refl_trans N (Edge P) root x).
+  { intros x Hx. apply (subset_sound _ _ Hb) in Hx. revert x Hx.
+    apply (saturate_sound _ (grow_attended (layer_maps P)) (n P)).
     - intros R HR x Hx. apply grow_attended_sound in Hx as [Hx|[r [Hr He]]]; auto.
       eapply rt_trans; [apply HR, Hr|now apply rt_step].
     - intros x Hx. rewrite (Hsing x Hx). apply rt_refl. }
-  (* everything that attends to 0, transitively *)
-  assert (F : forall x, x < n P -> clos_refl_trans N (Edge P) x 0).
-  { apply (saturate_sound _ (attending P) (n P)) with (fuel := N.to_nat (n P)) (R := [(0, 0)]); auto.
+  (* they attend to root, transitively *)
+  assert (F : forall x, mem x target = true -> clos_refl_trans N (Edge P) x root).
+  { intros x Hx. apply (subset_sound _ _ Hf) in Hx. revert x Hx.
+    apply (saturate_sound _ (attending P) (n P)).
     - intros R HR x Hx. apply (attending_sound P R x Hw) in Hx as [Hx|[y [Hy He]]]; auto.
       apply rt_trans with y; [now apply rt_step|apply HR, Hy].
     - intros x Hx. rewrite (Hsing x Hx). apply rt_refl. }
   intros k j Hk Hj. eapply rt_trans; [apply F, Hk|apply B, Hj].
 Qed.
 
-Theorem strongly_connected_influence P : strongly_connected_check P = true -> Influence P.
+(* The input tokens as a set: 0..n-1 without the extra tokens. *)
+Definition input_set (P : pattern) : iset := fold_left (fun s x => remove x s) (extra P) [(0, n P - 1)].
+
+Lemma mem_input_set P x : 0 < n P -> mem x (input_set P) = true <-> InputToken P x.
 Proof.
-  intro H. apply strongly_connected_sound in H as [Hw Hsc].
-  intros k j Hk Hj. apply chain_influence; [now destruct Hw|auto].
+  intro Hn. unfold input_set, InputToken.
+  assert (G : forall l s, mem x (fold_left (fun s x => remove x s) l s) = true <-> mem x s = true /\ ~ In x l).
+  { induction l as [|y l IH]; intro s0; simpl; [tauto|]. rewrite IH, mem_remove. intuition. }
+  rewrite G, mem_cons, mem_nil, orb_false_r, in_iv_spec; simpl. split; intros [H1 H2]; split; auto; lia.
 Qed.
+
+Definition all_set (P : pattern) : iset := [(0, n P - 1)].
+
+Lemma mem_all_set P x : 0 < n P -> mem x (all_set P) = true <-> x < n P.
+Proof. intro Hn. unfold all_set. rewrite mem_cons, mem_nil, orb_false_r, in_iv_spec; simpl. lia. Qed.
+
+(* Every input token influences every input token: every input token reaches root and back. *)
+Definition influence_check (P : pattern) (root : N) : bool :=
+  (0 <? n P) && connected_check P root (input_set P).
+
+Theorem influence_check_sound P root : influence_check P root = true -> Influence P.
+Proof.
+  unfold influence_check; intro H. apply andb_true_iff in H as [Hn H]. apply N.ltb_lt in Hn.
+  apply connected_sound in H as [Hw Hc]. intros k j Hk Hj.
+  apply chain_influence; [now destruct Hw|]. apply Hc; now apply mem_input_set.
+Qed.
+
+(* A finite s from self-attention and a strongly connected union graph (over all tokens). *)
+Definition strongly_connected_check (P : pattern) : bool :=
+  (0 <? n P) && connected_check P 0 (all_set P).
 
 Theorem strongly_connected_mixing P : strongly_connected_check P = true -> self_check P = true -> FiniteMixing P.
 Proof.
-  intros H Hs. pose proof (strongly_connected_influence P H) as Hi.
-  apply strongly_connected_sound in H as [Hw _].
-  apply self_influence_mixing; auto. now apply self_check_sound.
+  unfold strongly_connected_check; intros H Hs. apply andb_true_iff in H as [Hn H]. apply N.ltb_lt in Hn.
+  apply connected_sound in H as [Hw Hc]. apply self_influence_mixing; auto.
+  - now apply self_check_sound.
+  - intros k j Hk Hj. apply chain_influence; [now destruct Hw|]. apply Hc; now apply mem_all_set.
 Qed.
 
 Theorem mixing_influence P s : WellFormed P -> MixingDepth P s -> Influence P.
 Proof.
-  intros Hw [_ [Hc _]] k j Hk Hj. exists s. apply Sset_Iset, Hc; auto.
+  intros Hw [_ [Hc _]] k j [Hk _] [Hj _]. exists s. apply Sset_Iset, Hc; auto.
 Qed.
 
 (* --- BigBird's star with an extra hub ------------------------------------------------- *)
 
 Definition star_check (P : pattern) (h : N) : bool :=
-  wf_check P && inb h (extra P) && (h <? n P) &&
+  wf_check P && list_eqb N.eqb (extra P) [h] && (h <? n P) &&
   forallb (fun L => let rh := nth (N.to_nat h) L [] in
                     forall_idx (fun i r => inb i (extra P) || (mem i r && mem h r && mem i rh)) 0 L)
           (layers P).
@@ -598,7 +635,8 @@ Theorem star_check_sound P h : star_check P h = true -> StarExtraHub P h.
 Proof.
   unfold star_check; intro H.
   apply andb_true_iff in H as [H Hall]; apply andb_true_iff in H as [H Hh];
-  apply andb_true_iff in H as [Hw Hin]. apply wf_check_sound in Hw. apply inb_spec in Hin.
+  apply andb_true_iff in H as [Hw Hin]. apply wf_check_sound in Hw.
+  apply (list_eqb_sound _ (fun x y E => proj1 (N.eqb_eq x y) E)) in Hin.
   apply N.ltb_lt in Hh. rewrite forallb_forall in Hall.
   split; [exact Hin|split; [exact Hh|]]. intros l Hl.
   assert (HL0 := Hall (nth l (layers P) []) (nth_In _ _ Hl)).
@@ -641,17 +679,69 @@ Definition find_star_violation (P : pattern) (h : N) : option (nat * N) :=
          end
      end) O (layers P).
 
-(* No extra token is the hub of a star. *)
+(* No star: there is not exactly one extra token, or the one is not a hub. *)
 Definition no_star_check (P : pattern) : bool :=
-  forallb (fun h => match find_star_violation P h with
-                    | Some (l, i) => star_violation P h l i
-                    | None => false
-                    end) (extra P).
+  match extra P with
+  | [h] => match find_star_violation P h with
+           | Some (l, i) => star_violation P h l i
+           | None => false
+           end
+  | _ => true
+  end.
 
 Theorem no_star_check_sound P : no_star_check P = true -> ~ BigBirdStar P.
 Proof.
-  unfold no_star_check; rewrite forallb_forall; intros H [h Hh].
-  pose proof Hh as [Hin _]. specialize (H h Hin).
+  unfold no_star_check; intros H [h Hh]. pose proof Hh as [E _]. rewrite E in H.
   destruct (find_star_violation P h) as [[l i]|]; [|discriminate].
   exact (star_violation_sound P h l i H Hh).
+Qed.
+
+(* --- One graph for every layer ---------------------------------------------------------- *)
+
+Definition one_graph_check (P : pattern) : bool :=
+  forallb (fun L => list_eqb iset_eqb L (nth 0 (layers P) [])) (layers P).
+
+Theorem one_graph_check_sound P : one_graph_check P = true -> OneGraph P.
+Proof.
+  unfold one_graph_check; rewrite forallb_forall; intros H l k j Hl.
+  specialize (H _ (nth_In _ [] Hl)). apply (list_eqb_sound _ iset_eqb_sound) in H.
+  unfold attends, row. rewrite H. reflexivity.
+Qed.
+
+(* A token in row k of pattern l but not of pattern 0, or the other way round. *)
+Definition row_difference (a b : iset) : option N :=
+  match filter (fun x => negb (mem x b)) (elements a) with
+  | x :: _ => Some x
+  | [] => match filter (fun x => negb (mem x a)) (elements b) with x :: _ => Some x | [] => None end
+  end.
+
+Definition find_graph_difference (P : pattern) : option (nat * N * N) :=
+  let L0 := nth 0 (layers P) [] in
+  (fix go (l : nat) (Ls : list (list iset)) : option (nat * N * N) :=
+     match Ls with
+     | [] => None
+     | L :: Ls' =>
+         (fix rows (k : N) (R R0 : list iset) : option (nat * N * N) :=
+            match R, R0 with
+            | r :: R', r0 :: R0' =>
+                match row_difference r r0 with Some j => Some (l, k, j) | None => rows (k + 1) R' R0' end
+            | _, _ => go (Datatypes.S l) Ls'
+            end) 0 L L0
+     end) O (layers P).
+
+Definition not_one_graph_check (P : pattern) : bool :=
+  match find_graph_difference P with
+  | Some (l, k, j) => (l <? p P)%nat && negb (Bool.eqb (mem j (row P l k)) (mem j (row P 0 k)))
+  | None => false
+  end.
+
+Theorem not_one_graph_check_sound P : not_one_graph_check P = true -> ~ OneGraph P.
+Proof.
+  unfold not_one_graph_check; intros H Ho.
+  destruct (find_graph_difference P) as [[[l k] j]|]; [|discriminate].
+  apply andb_true_iff in H as [Hl Hd]. apply Nat.ltb_lt in Hl.
+  specialize (Ho l k j Hl). unfold attends in Ho.
+  destruct (mem j (row P l k)), (mem j (row P 0 k)); simpl in Hd; try discriminate.
+  - exact (Bool.diff_false_true (proj1 Ho eq_refl)).
+  - exact (Bool.diff_false_true (proj2 Ho eq_refl)).
 Qed.

@@ -58,7 +58,7 @@ Proof.
   apply Hj, (closure_Iset P k j R Hc t k j Hk H).
 Qed.
 
-Theorem closure_not_influence P k j R : k < n P -> j < n P -> Closure P k j R -> ~ Influence P.
+Theorem closure_not_influence P k j R : InputToken P k -> InputToken P j -> Closure P k j R -> ~ Influence P.
 Proof.
   intros Hk Hj Hc Hi. destruct (Hi k j Hk Hj) as [t Ht]. exact (closure_no_influence P k j R Hc t Ht).
 Qed.
@@ -128,7 +128,8 @@ Proof.
     + apply (Hmono x T); [lia|lia|]. apply HT; lia.
 Qed.
 
-Theorem self_influence_mixing P : WellFormed P -> SelfAttention P -> Influence P -> FiniteMixing P.
+Theorem self_influence_mixing P : WellFormed P -> SelfAttention P ->
+  (forall k j, k < n P -> j < n P -> exists t, Iset P t k j) -> FiniteMixing P.
 Proof.
   intros Hw Hs Hi. pose proof Hw as [Hp _].
   destruct (uniform_bound (fun k t => forall j, j < n P -> Sset P t k j) (n P)) as [T HT].

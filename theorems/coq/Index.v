@@ -20,14 +20,6 @@ Fixpoint index_from {A} (i : N) (l : list A) (m : PositiveMap.t A) : PositiveMap
 
 Definition index {A} (l : list A) : PositiveMap.t A := index_from 0 l (PositiveMap.empty A).
 
-Ltac bool_cmp := repeat match goal with
-  | H : (_ <? _) = true |- _ => apply N.ltb_lt in H
-  | H : (_ <? _) = false |- _ => apply N.ltb_ge in H
-  | H : (_ <=? _) = true |- _ => apply N.leb_le in H
-  | H : (_ <=? _) = false |- _ => apply N.leb_gt in H
-  | H : (_ || _) = false |- _ => apply orb_false_iff in H as [? ?]
-  end.
-
 Lemma index_from_find {A} (l : list A) : forall i m k,
   PositiveMap.find (key k) (index_from i l m) =
   if (k <? i) || (N.of_nat (length l) + i <=? k) then PositiveMap.find (key k) m

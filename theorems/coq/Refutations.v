@@ -226,24 +226,6 @@ Qed.
 
 (* --- Hall: too few predecessors ------------------------------------------------------ *)
 
-Definition remove (x : N) (s : iset) : iset :=
-  flat_map (fun iv => if in_iv x iv
-                      then (if fst iv <? x then [(fst iv, x - 1)] else []) ++ (if x <? snd iv then [(x + 1, snd iv)] else [])
-                      else [iv]) s.
-
-Lemma mem_remove z x s : mem z (remove x s) = true <-> mem z s = true /\ z <> x.
-Proof.
-  induction s as [|iv s IH]; simpl; [rewrite !mem_nil; split; [discriminate|intros [H _]; discriminate]|].
-  rewrite mem_app, orb_true_iff, IH, mem_cons, orb_true_iff.
-  destruct (in_iv x iv) eqn:Ex.
-  - apply in_iv_spec in Ex. rewrite mem_app, orb_true_iff.
-    destruct (fst iv <? x) eqn:E1, (x <? snd iv) eqn:E2; bool_cmp;
-      rewrite ?mem_cons, ?mem_nil, ?orb_false_r, ?in_iv_spec; simpl;
-      try (rewrite in_iv_spec); split; intros; intuition (try lia); destruct (N.eq_dec z x); intuition lia.
-  - rewrite mem_cons, mem_nil, orb_false_r. split; [intros [H|H]; [|tauto]|intros [[H|H] Hz]; auto].
-    split; [now left|]. intro E; subst. congruence.
-Qed.
-
 (* The tokens other than themselves that the members of Y attend to, in some pattern. *)
 Definition hall_preds (ms : list (PositiveMap.t iset)) (Y : list N) : iset :=
   fold_left (fun acc y => fold_left (fun acc m => union acc (remove y (lookup m y))) ms acc) Y [].

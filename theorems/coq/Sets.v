@@ -91,6 +91,34 @@ Definition union (a b : iset) : iset := norm (merge a b).
 Lemma mem_union x a b : mem x (union a b) = mem x a || mem x b.
 Proof. unfold union; now rewrite mem_norm, mem_merge. Qed.
 
+(* Comparisons of N in hypotheses, as propositions (for lia). *)
+Ltac bool_cmp := repeat match goal with
+  | H : (_ <? _) = true |- _ => apply N.ltb_lt in H
+  | H : (_ <? _) = false |- _ => apply N.ltb_ge in H
+  | H : (_ <=? _) = true |- _ => apply N.leb_le in H
+  | H : (_ <=? _) = false |- _ => apply N.leb_gt in H
+  | H : (_ || _) = false |- _ => apply orb_false_iff in H as [? ?]
+  end.
+
+(* s without x. *)
+Definition remove (x : N) (s : iset) : iset :=
+  flat_map (fun iv => if in_iv x iv
+                      then (if fst iv <? x then [(fst iv, x - 1)] else []) ++ (if x <? snd iv then [(x + 1, snd iv)] else [])
+                      else [iv]) s.
+
+Lemma mem_remove z x s : mem z (remove x s) = true <-> mem z s = true /\ z <> x.
+Proof.
+  induction s as [|iv s IH]; simpl; [rewrite !mem_nil; split; [discriminate|intros [H _]; discriminate]|].
+  rewrite mem_app, orb_true_iff, IH, mem_cons, orb_true_iff.
+  destruct (in_iv x iv) eqn:Ex.
+  - apply in_iv_spec in Ex. rewrite mem_app, orb_true_iff.
+    destruct (fst iv <? x) eqn:E1, (x <? snd iv) eqn:E2; bool_cmp;
+      rewrite ?mem_cons, ?mem_nil, ?orb_false_r, ?in_iv_spec; simpl;
+      try (rewrite in_iv_spec); split; intros; intuition (try lia); destruct (N.eq_dec z x); intuition lia.
+  - rewrite mem_cons, mem_nil, orb_false_r. split; [intros [H|H]; [|tauto]|intros [[H|H] Hz]; auto].
+    split; [now left|]. intro E; subst. congruence.
+Qed.
+
 (* --- Iterating over the members of an interval or a set. ------------------------------- *)
 
 (* f applied to lo, lo + 1, ..., lo + len - 1, left to right. *)

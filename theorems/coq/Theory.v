@@ -87,9 +87,15 @@ Fixpoint Iset (P : pattern) (t : nat) (k : N) : N -> Prop :=
       Iset P t' k j \/ exists i, attends P (pattern_of_layer P t) k i /\ Iset P t' i j
   end.
 
-(* Every token eventually influences every other (the hypothesis of the necessary condition). *)
+(* The input tokens: the columns of X (the other tokens are extra: fixed input, output dropped). *)
+Definition InputToken (P : pattern) (k : N) : Prop := k < n P /\ ~ In k (extra P).
+
+Definition InputTokensOnly (P : pattern) : Prop := extra P = [].
+
+(* Every input token eventually influences every input token (the hypothesis of the necessary
+   condition); the chain may pass through extra tokens. *)
 Definition Influence (P : pattern) : Prop :=
-  forall k j, k < n P -> j < n P -> exists t, Iset P t k j.
+  forall k j, InputToken P k -> InputToken P j -> exists t, Iset P t k j.
 
 (* A closure set: k in R, j not in R, and every member of R attends only inside R, in every
    pattern. Then j can never influence k (Facts.v, closure_no_influence). *)
@@ -98,15 +104,17 @@ Definition Closure (P : pattern) (k j : N) (R : N -> Prop) : Prop :=
 
 (* --- BigBird's star (Zaheer et al. 2020, Definition 1 and Theorem 1) ---------------------
 
-   The graph of every pattern contains the star graph whose hub h is an extra token: every input
-   token i has {i, h} in A_i (N(i) = {0, i} in their numbering) and the hub attends to every input
-   token (N(0) = {1..n}). *)
-Definition InputToken (P : pattern) (k : N) : Prop := k < n P /\ ~ In k (extra P).
-
+   The graph of every pattern contains the star graph S on one extra token h (their x_0) and the
+   input tokens: every input token i has {i, h} in A_i (N(i) = {0, i} in their numbering) and the hub
+   attends to every input token (N(0) = {1..n}). *)
 Definition StarExtraHub (P : pattern) (h : N) : Prop :=
-  In h (extra P) /\ h < n P /\
+  extra P = [h] /\ h < n P /\
   forall l, (l < p P)%nat ->
     (forall i, InputToken P i -> attends P l i i /\ attends P l i h) /\
     (forall i, InputToken P i -> attends P l h i).
 
 Definition BigBirdStar (P : pattern) : Prop := exists h, StarExtraHub P h.
+
+(* Their Theorem 1 is about one graph D used by every layer: every pattern is the same. *)
+Definition OneGraph (P : pattern) : Prop :=
+  forall l k j, (l < p P)%nat -> (attends P l k j <-> attends P 0 k j).
