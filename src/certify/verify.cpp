@@ -118,13 +118,13 @@ nlohmann::json optional_bool(const std::optional<bool>& v) {
 
 }  // namespace
 
-nlohmann::json to_json(const VerifyResult& r) {
+nlohmann::json to_json(const VerifyResult& r, const VerifyJsonOptions& options) {
     using nlohmann::json;
     json missing = json::array();
     for (const auto& [l, k] : r.self_attention.missing) missing.push_back({l, k});
 
     json path = {{"holds", optional_bool(r.hamiltonian_path.holds)}};
-    if (r.hamiltonian_path.holds.value_or(false)) path["path"] = r.hamiltonian_path.path;
+    if (r.hamiltonian_path.holds.value_or(false) && options.path_list) path["path"] = r.hamiltonian_path.path;
     path["method"] = r.hamiltonian_path.method;
     if (!r.hamiltonian_path.holds.value_or(false)) path["reason"] = r.hamiltonian_path.reason;
 
@@ -148,6 +148,9 @@ nlohmann::json to_json(const VerifyResult& r) {
                   {"missing", missing}}},
                 {"hamiltonian_path", path},
                 {"reachability", reach},
+                {"star", {{"holds", r.star.holds},
+                          {"hub", r.star.hub ? json(*r.star.hub) : json(nullptr)},
+                          {"in_sequence_hub", r.in_sequence_hub ? json(*r.in_sequence_hub) : json(nullptr)}}},
                 {"extra_tokens", r.extra_tokens},
                 {"theorem_applies", optional_bool(r.theorem_applies)},
                 {"theorems", theorems},

@@ -1,7 +1,8 @@
 // check-certificate [--n N] [--timeout SECONDS] PATTERN CERTIFICATE: re-checks a verify-pattern
 // certificate against the pattern with deliberately simple algorithms. It shares no code with the
-// search algorithms: only the pattern file loader (pattern_io.hpp), the CSR model (pattern.hpp)
-// and the theorem registry (theorems.hpp, the parsed theorems/*.json). docs/trust.md says what a
+// search algorithms: only the pattern file loader (pattern_io.hpp), the CSR model (pattern.hpp),
+// the theorem registry (theorems.hpp, the parsed theorems/*.json) and the command-line plumbing of
+// every tool (src/tools/common/program.hpp). docs/trust.md says what a
 // user must trust for each kind of verdict.
 //
 // Nothing in a certificate is trusted: every number is range-checked against the pattern before it
@@ -27,9 +28,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <new>
 #include <numeric>
 #include <optional>
@@ -39,8 +40,12 @@
 #include <system_error>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/output_file.hpp"
+#include "common/pattern_args.hpp"
+#include "common/program.hpp"
 #include "sparsecert/certify/certificate.hpp"
 #include "sparsecert/certify/coq_export.hpp"
 #include "sparsecert/certify/theorems.hpp"
@@ -932,7 +937,7 @@ void limit_memory() {
 }
 
 int run(const std::string& pattern_file, const std::string& certificate_file, std::optional<std::uint64_t> n,
-        double solver_seconds) {
+        double solver_seconds, std::ostream& out) {
     Pattern p;
     try {
         p = sparsecert::load_pattern_file(pattern_file, n);
@@ -951,14 +956,14 @@ int run(const std::string& pattern_file, const std::string& certificate_file, st
     try {
         Checker checker(p, dir.empty() ? "." : dir, solver_seconds);
         const auto notes = checker.run(cert);
-        std::cout << "valid (" << checked << "): " << notes.front() << "\n";
-        for (std::size_t i = 1; i < notes.size(); ++i) std::cout << "  " << notes[i] << "\n";
+        out << "valid (" << checked << "): " << notes.front() << "\n";
+        for (std::size_t i = 1; i < notes.size(); ++i) out << "  " << notes[i] << "\n";
         return 0;
     } catch (const Invalid& e) {
-        std::cout << "invalid (" << checked << "): " << e.message << "\n";
+        out << "invalid (" << checked << "): " << e.message << "\n";
         return 1;
     } catch (const Unconfirmed& e) {
-        std::cout << "unconfirmed (" << checked << "): could not confirm within the budget: " << e.message << "\n";
+        out << "unconfirmed (" << checked << "): could not confirm within the budget: " << e.message << "\n";
         return 3;
     } catch (const Malformed& e) {
         throw sparsecert::InputError(certificate_file, e.place, e.problem);
@@ -970,78 +975,62 @@ int run(const std::string& pattern_file, const std::string& certificate_file, st
 // --coq OUT.v: writes the pattern and the certificate as a Coq file instead of checking; coqc on
 // that file is the check (docs/trust.md, "The Coq check").
 int export_coq(const std::string& out_file, const std::string& pattern_file, const std::string& certificate_file,
-               std::optional<std::uint64_t> n) {
-    const std::filesystem::path out_path(out_file);
-    const std::string stem = out_path.stem().string();  // coqc names the module after the file
-    if (out_path.extension() != ".v" || stem.empty() || std::isdigit(static_cast<unsigned char>(stem[0])) ||
-        !std::all_of(stem.begin(), stem.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
-        throw sparsecert::InputError(out_file, "", "a Coq file is named MODULE.v, MODULE of letters, digits and _, not starting with a digit");
+               std::optional<std::uint64_t> n, std::ostream& out) {
     const Pattern p = sparsecert::load_pattern_file(pattern_file, n);
     const auto coq = sparsecert::coq_certificate(p, read_bounded(certificate_file, certificate_limit(p)), certificate_file);
-    std::ofstream out(out_file, std::ios::binary);
-    out << coq.text;
-    out.close();
-    if (!out) throw sparsecert::InputError(out_file, "", "cannot write the Coq file");
-    std::cout << "wrote " << out_file << " (n = " << p.n << "): Theorem verdict : " << coq.statement << "\n";
-    for (const auto& note : coq.unchecked) std::cout << "  not in the Coq file: " << note << "\n";
+    sparsecert::tools::write_output_file(out_file, coq.text);
+    out << "wrote " << out_file << " (n = " << p.n << "): Theorem verdict : " << coq.statement << "\n";
+    for (const auto& note : coq.unchecked) out << "  not in the Coq file: " << note << "\n";
     return 0;
 }
 
-const char* const usage =
-    "usage: check-certificate [--n N] [--timeout SECONDS] PATTERN CERTIFICATE\n"
-    "       check-certificate [--n N] --coq OUT.v PATTERN CERTIFICATE\n"
-    "Re-checks a verify-pattern certificate against the pattern at n = N (default: the file's n).\n"
-    "--timeout: the solver's budget for a solver refutation (default 600).\n"
-    "--coq OUT.v: writes the pattern and the certificate as a Coq file instead; coqc -Q build/coq Sparsecert OUT.v\n"
-    "  is the check (docs/trust.md, \"The Coq check\").\n"
-    "Exit 0 valid (with --coq: written), 1 invalid, 2 bad input, 3 could not confirm within the budget.\n";
+// coqc names the module after the file: MODULE.v, MODULE of letters, digits and _.
+bool coq_file_name(const std::string& file) {
+    const std::filesystem::path path(file);
+    const std::string stem = path.stem().string();
+    return path.extension() == ".v" && !stem.empty() && !std::isdigit(static_cast<unsigned char>(stem[0])) &&
+           std::all_of(stem.begin(), stem.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// The command line (src/tools/common/program.hpp: --help with the exit statuses, --version, --quiet).
+sparsecert::tools::Action check_command(CLI::App& app, sparsecert::tools::Context& context) {
+    struct Args {
+        std::string pattern, certificate;
+        std::optional<std::uint64_t> n;
+        double timeout = 600;
+        std::optional<std::string> coq;
+    };
+    auto a = std::make_shared<Args>();
+    app.description("Re-check a verify-pattern certificate against its pattern at n = N (default: the file's n), with "
+                    "simple algorithms of its own (docs/trust.md).");
+    app.add_option("PATTERN", a->pattern, sparsecert::tools::pattern_file_help)->required();
+    app.add_option("CERTIFICATE", a->certificate, "the certificate (verify-pattern --certificate)")->required();
+    sparsecert::tools::add_n_option(app, a->n);
+    app.add_option("--timeout", a->timeout, "the solver's budget in seconds for a solver refutation (default 600)");
+    app.add_option("--coq", a->coq,
+                   "instead of checking, write the pattern and the certificate as the Coq file OUT.v; "
+                   "coqc -Q build/coq Sparsecert OUT.v is the check (docs/trust.md, \"The Coq check\"); exit 0 when written")
+        ->type_name("OUT.v");
+    sparsecert::tools::standard_options(app, context,
+                                        {{0, "valid"},
+                                         {1, "invalid (the line says why)"},
+                                         {3, "could not confirm within the budget"}});
+    return [&context, a] {
+        if (!(a->timeout > 0 && a->timeout <= 1e6))
+            throw sparsecert::tools::UsageError{"--timeout", "expected a positive number of seconds, at most 10^6"};
+        limit_memory();
+        if (a->coq) {
+            if (!coq_file_name(*a->coq))
+                throw sparsecert::tools::UsageError{"--coq", "a Coq file is named MODULE.v, MODULE of letters, digits and _, "
+                                                             "not starting with a digit: " + *a->coq};
+            return export_coq(*a->coq, a->pattern, a->certificate, a->n, context.out());
+        }
+        return run(a->pattern, a->certificate, a->n, a->timeout, context.out());
+    };
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
-        std::cout << usage;
-        return 0;
-    }
-    std::optional<std::uint64_t> n;
-    double timeout = 600;
-    std::optional<std::string> coq_out;
-    std::vector<std::string> files;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const bool has_value = i + 1 < args.size();
-        try {
-            if (args[i] == "--n" && has_value) {
-                std::size_t used = 0;
-                n = std::stoull(args[++i], &used);
-                if (used != args[i].size()) throw std::invalid_argument("n");
-            } else if (args[i] == "--timeout" && has_value) {
-                std::size_t used = 0;
-                timeout = std::stod(args[++i], &used);
-                if (used != args[i].size() || !(timeout > 0 && timeout <= 1e6)) throw std::invalid_argument("timeout");
-            } else if (args[i] == "--coq" && has_value) {
-                coq_out = args[++i];
-            } else {
-                files.push_back(args[i]);
-            }
-        } catch (const std::exception&) {
-            std::fprintf(stderr, "check-certificate: %s %s: expected a positive number\n", args[i - 1].c_str(), args[i].c_str());
-            return 2;
-        }
-    }
-    if (files.size() != 2) {
-        std::fprintf(stderr, "check-certificate: usage: check-certificate [--n N] [--timeout SECONDS] PATTERN CERTIFICATE\n");
-        return 2;
-    }
-    limit_memory();
-    try {
-        if (coq_out) return export_coq(*coq_out, files[0], files[1], n);
-        return run(files[0], files[1], n, timeout);
-    } catch (const sparsecert::InputError& e) {
-        std::fprintf(stderr, "%s\n", e.what());
-        return 2;
-    } catch (const std::bad_alloc&) {
-        std::fprintf(stderr, "check-certificate: out of memory\n");
-        return 2;
-    }
+    return sparsecert::tools::run_program("check-certificate", check_command, argc, argv);
 }

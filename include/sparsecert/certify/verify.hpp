@@ -64,8 +64,13 @@ VerifyResult verify(const Pattern& pattern, const VerifyOptions& options = {});
 // Each check by the name theorems/*.json use for it, with its outcome and a one-line reason.
 Facts facts_of(const VerifyResult& result);
 
-// The JSON object of verify-pattern --json (keys documented in docs/verify-pattern.md).
-nlohmann::json to_json(const VerifyResult& result);
+struct VerifyJsonOptions {
+    bool path_list = true;  // false: leave out hamiltonian_path.path (n tokens; at n = 10^6, 10^6 lines)
+};
+
+// One entry of verify-pattern --json's "results" (keys documented in docs/verify-pattern.md; the
+// tool adds "file").
+nlohmann::json to_json(const VerifyResult& result, const VerifyJsonOptions& options = {});
 
 // Three-valued conjunction used for verdicts: false wins, then unknown, then true.
 std::optional<bool> all_of(std::initializer_list<std::optional<bool>> values);
