@@ -214,3 +214,12 @@ TEST_CASE("conventions: the version is in every JSON output, certificate and rep
     CHECK(sparsecert::testing::slurp(out + "/report.md").find("(sparsecert " + v + ")") != std::string::npos);
     CHECK(sparsecert::testing::slurp(out + "/report.html").find("(sparsecert " + v + ")") != std::string::npos);
 }
+
+TEST_CASE("conventions: the README's library example is examples/library/main.cpp", "[cli][conventions]") {
+    // tests/install/consumer.sh compiles and runs that file against the installed tree.
+    const std::string readme = sparsecert::testing::slurp(source_path("README.md"));
+    const std::string example = sparsecert::testing::slurp(source_path("examples/library/main.cpp"));
+    REQUIRE(!example.empty());
+    CHECK(readme.find("```cpp\n" + example + "```") != std::string::npos);
+    CHECK(readme.find("my window + global: universal (yun2020)") != std::string::npos);
+}
