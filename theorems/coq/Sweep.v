@@ -519,3 +519,110 @@ Proof.
 Qed.
 
 End Sweep.
+
+(* --- Injectivity: x_{n-1} determines the input (base-K digits) ---------------------------- *)
+
+Lemma small_div_unique K q r q' r' : 0 < K -> 0 <= r < K -> 0 <= r' < K -> K * q + r = K * q' + r' -> q = q' /\ r = r'.
+Proof.
+  intros HK Hr Hr' E. destruct (Z.lt_trichotomy q q') as [H|[H|H]].
+  - assert (K * q + K <= K * q') by nia. lia.
+  - subst. lia.
+  - assert (K * q' + K <= K * q) by nia. lia.
+Qed.
+
+Section Injective.
+Variables (P : pattern) (gamma : list N) (m : Z) (d : nat).
+Hypothesis Hw : WellFormed P.
+Hypothesis Hself : SelfAttention P.
+Hypothesis Hg : HamiltonianPath P gamma.
+Hypothesis Hm : 2 <= m.
+Hypothesis Hd : (1 <= d)%nat.
+Variables a a' : list Z.
+Hypothesis Ha : valid_codes P m d a.
+Hypothesis Ha' : valid_codes P m d a'.
+
+Let N0 := N.to_nat (n P).
+Let K := K_of m d.
+Let cd := cd_of m d.
+Let g (i : nat) : N := nth i gamma 0%N.
+
+Lemma xs_determines : forall i, (i < N0)%nat -> xs P gamma m d a i = xs P gamma m d a' i ->
+  forall j, (j <= i)%nat -> Xof a (g j) = Xof a' (g j).
+Proof.
+  pose proof (HK m d Hm Hd) as HK2.
+  induction i as [|i IH]; intros Hi E j Hj.
+  - replace j with O by lia. cbn [xs] in E. unfold X0 in E. unfold g. lia.
+  - assert (Hoff : offset P gamma (g (Datatypes.S i)) = Z.of_nat (Datatypes.S i))
+      by exact (offset_g P gamma m d Hg Hd (Datatypes.S i) ltac:(lia)).
+    pose proof (Ha_range P m d a Ha (g (Datatypes.S i)) (g_token P gamma Hg _ Hi)) as R.
+    pose proof (Ha_range P m d a' Ha' (g (Datatypes.S i)) (g_token P gamma Hg _ Hi)) as R'.
+    cbn [xs] in E. unfold X0 in E. fold (g (Datatypes.S i)) in E. rewrite Hoff in E. fold K cd in E, R, R'.
+    set (r := Xof a (g (Datatypes.S i))) in *. set (r' := Xof a' (g (Datatypes.S i))) in *.
+    set (q := xs P gamma m d a i - (r + m * Z.of_nat (Datatypes.S i) * cd)).
+    set (q' := xs P gamma m d a' i - (r' + m * Z.of_nat (Datatypes.S i) * cd)).
+    destruct (small_div_unique K q r q' r' ltac:(lia) R R' ltac:(unfold q, q'; lia)) as [Eq Er].
+    destruct (Nat.eq_dec j (Datatypes.S i)) as [->|Hne]; [exact Er|].
+    apply IH; [lia| |lia]. unfold q, q' in Eq. lia.
+Qed.
+
+(* Two valid inputs whose last shifted id agrees are the same input. *)
+Theorem sweep_injective : (1 <= N0)%nat ->
+  xs P gamma m d a (N0 - 1) = xs P gamma m d a' (N0 - 1) -> a = a'.
+Proof.
+  intros Hn E. destruct Ha as [L _], Ha' as [L' _].
+  apply nth_ext with (d := 0) (d' := 0); [congruence|]. intros t Ht. rewrite L in Ht.
+  assert (Hk : (N.of_nat t < n P)%N) by (unfold N0 in *; lia).
+  destruct (pos_spec P gamma Hg _ Hk) as [H1 H2].
+  assert (G := xs_determines (N0 - 1) ltac:(lia) E (index_of (N.of_nat t) gamma) ltac:(lia)).
+  cbv beta in H2. unfold g in G. rewrite H2 in G.
+  unfold Xof in G. now rewrite Nat2N.id in G.
+Qed.
+
+End Injective.
+
+(* --- x_{n-1} unrolled, and its extremes -------------------------------------------------- *)
+
+Lemma coef_succ K j i : (i <= j)%nat -> coef K (Datatypes.S (Datatypes.S j)) i = K * coef K (Datatypes.S j) i.
+Proof.
+  intro H. unfold coef. destruct (Nat.eqb_spec i 0).
+  - replace (Datatypes.S (Datatypes.S j) - 1)%nat with (Datatypes.S (Datatypes.S j - 1)) by lia.
+    rewrite Nat2Z.inj_succ, Z.pow_succ_r by lia. ring.
+  - replace (Datatypes.S (Datatypes.S j) - 1 - i)%nat with (Datatypes.S (Datatypes.S j - 1 - i)) by lia.
+    rewrite Nat2Z.inj_succ, Z.pow_succ_r by lia. ring.
+Qed.
+
+Lemma xs_unrolled P gamma m d a : forall j,
+  xs P gamma m d a j = sum_to (Datatypes.S j) (fun i => coef (K_of m d) (Datatypes.S j) i * X0 P gamma m d a (nth i gamma 0%N)).
+Proof.
+  induction j as [|j IH].
+  - rewrite sum_to_succ. unfold sum_to, coef. cbn [seq fold_left xs Nat.eqb]. rewrite Z.pow_0_r. ring.
+  - change (xs P gamma m d a (Datatypes.S j)) with
+      (K_of m d * xs P gamma m d a j - (K_of m d - 1) * X0 P gamma m d a (nth (Datatypes.S j) gamma 0%N)).
+    rewrite IH, sum_to_scale, (sum_to_succ (Datatypes.S j)).
+    replace (coef (K_of m d) (Datatypes.S (Datatypes.S j)) (Datatypes.S j)) with (- (K_of m d - 1)).
+    2:{ unfold coef. simpl Nat.eqb. cbv iota. replace (Datatypes.S (Datatypes.S j) - 1 - Datatypes.S j)%nat with O by lia. simpl. ring. }
+    rewrite (sum_to_ext _ (fun i => K_of m d * (coef (K_of m d) (Datatypes.S j) i * X0 P gamma m d a (nth i gamma 0%N)))
+                        (fun i => coef (K_of m d) (Datatypes.S (Datatypes.S j)) i * X0 P gamma m d a (nth i gamma 0%N))).
+    + ring.
+    + intros i Hi. rewrite coef_succ by lia. ring.
+Qed.
+
+Section Bounds.
+Variables (P : pattern) (gamma : list N) (m : Z) (d : nat).
+Hypothesis Hg : HamiltonianPath P gamma.
+Hypothesis Hm : 2 <= m.
+Hypothesis Hd : (1 <= d)%nat.
+Variable a : list Z.
+Hypothesis Ha : valid_codes P m d a.
+Let N0 := N.to_nat (n P).
+
+Theorem last_id_bounds : (1 <= N0)%nat ->
+  X_low m d N0 <= xs P gamma m d a (N0 - 1) <= X_high m d N0.
+Proof.
+  intro Hn. rewrite xs_unrolled. replace (Datatypes.S (N0 - 1)) with N0 by lia.
+  unfold X_low, X_high. split; apply sum_to_le; intros i Hi; cbv beta zeta;
+    pose proof (X0_bucket P gamma m d Hg Hd a Ha i Hi) as B; cbv beta in B; fold N0 in B;
+    destruct (Z.leb_spec 0 (coef (K_of m d) N0 i)); nia.
+Qed.
+
+End Bounds.
