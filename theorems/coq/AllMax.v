@@ -315,15 +315,40 @@ Proof.
     rewrite Nat2Z.inj_succ, Z.pow_succ_r by lia. nia.
 Qed.
 
-(* Growth: column k after t layers is at least C^t times any Y over S_k^t. *)
+End AllMax.
+
+(* Growth, for any positive input (also one carrying the sentinel): column k after t layers is at
+   least C^t times any Y over S_k^t. *)
+Section Growth.
+Variables (P : pattern) (phase : nat) (C : Z) (Y : list Z).
+Hypothesis Hw : WellFormed P.
+Hypothesis Hself : SelfAttention P.
+Hypothesis Hphase : (phase < p P)%nat.
+Hypothesis HC : 2 <= C.
+Hypothesis HYl : length Y = N.to_nat (n P).
+Hypothesis HY : forall k, (k < n P)%N -> 1 <= Xof Y k.
+
+Let Zs (t : nat) : list Z := run P (all_max P C t phase) Y.
+
+Lemma Zs_positive t : forall k, (k < n P)%N -> 1 <= Xof (Zs t) k.
+Proof.
+  induction t as [|t IH]; intros k Hk; [apply HY, Hk|].
+  assert (Hp0 : 0 < Xof (Zs t) k) by (pose proof (IH k Hk); lia).
+  destruct (Zs_step P phase C Y Hw Hself Hphase HYl t k Hk Hp0) as [j [Hj [_ Ez]]].
+  pose proof (IH k Hk). pose proof (IH j (row_token P Hw _ _ _ (pat_lt P phase Y Hw Hphase HYl t) Hk Hj)).
+  unfold Zs in *. cbv beta in *. rewrite Ez. nia.
+Qed.
+
 Lemma Zs_grows t : forall k j, (k < n P)%N -> Sfrom P phase t k j -> C ^ Z.of_nat t * Xof Y j <= Xof (Zs t) k.
 Proof.
-  pose proof HC2. induction t as [|t IH]; intros k j Hk Hs; simpl in Hs.
+  induction t as [|t IH]; intros k j Hk Hs; simpl in Hs.
   - subst. unfold Zs. cbn [all_max run fold_left]. rewrite Z.pow_0_r. lia.
-  - destruct Hs as [i [Hi Hs]]. fold (pat t) in Hi. assert (Hin := row_token _ _ _ (pat_lt t) Hk Hi).
-    pose proof (IH i j Hin Hs). destruct (Zs_range t k Hk) as [L _].
-    destruct (Zs_step t k Hk ltac:(lia)) as [j' [Hj' [Hmax Ez]]]. specialize (Hmax i Hi). rewrite Ez.
+  - destruct Hs as [i [Hi Hs]]. assert (Hin := row_token P Hw _ _ _ (pat_lt P phase Y Hw Hphase HYl t) Hk Hi).
+    pose proof (IH i j Hin Hs). pose proof (Zs_positive t k Hk).
+    assert (Hp0 : 0 < Xof (Zs t) k) by lia.
+    destruct (Zs_step P phase C Y Hw Hself Hphase HYl t k Hk Hp0) as [j' [Hj' [Hmax Ez]]].
+    specialize (Hmax i Hi). unfold Zs in *. cbv beta in *. rewrite Ez.
     rewrite Nat2Z.inj_succ, Z.pow_succ_r by lia. nia.
 Qed.
 
-End AllMax.
+End Growth.
