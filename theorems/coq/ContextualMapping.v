@@ -296,3 +296,144 @@ Proof.
 Qed.
 
 End ContextualMapping.
+
+(* --- The lemma in one statement ------------------------------------------------------------ *)
+
+Theorem contextual_mapping (P : pattern) (o : options) (gamma : list N) :
+  WellFormed P -> SelfAttention P -> HamiltonianPath P gamma ->
+  2 <= opt_m o -> (1 <= opt_d o)%nat -> (opt_phase o < p P)%nat -> (2 <= N.to_nat (n P))%nat ->
+  CompleteFrom P (all_max_phase P o gamma) (opt_s o) ->
+  let m := opt_m o in let d := opt_d o in let s := opt_s o in let N0 := N.to_nat (n P) in
+  (* distinct within an input and across inputs *)
+  (forall a a' k k', valid_codes P m d a -> valid_codes P m d a' -> (k < n P)%N -> (k' < n P)%N ->
+     Xof (codes P o gamma a) k = Xof (codes P o gamma a') k' -> a = a' /\ k = k') /\
+  (* at least delta apart (codes are in units of 1/m) *)
+  (forall a a' k k', valid_codes P m d a -> valid_codes P m d a' -> (k < n P)%N -> (k' < n P)%N ->
+     ~ (a = a' /\ k = k') -> 1 <= Z.abs (Xof (codes P o gamma a) k - Xof (codes P o gamma a') k')) /\
+  (* in [t_l, t_r] *)
+  (forall a k, valid_codes P m d a -> (k < n P)%N -> t_low m d N0 s <= Xof (codes P o gamma a) k <= t_high m d N0 s) /\
+  (* every code of an input carrying the sentinel above t_r *)
+  (forall X, length X = N0 -> (forall k, (k < n P)%N -> 1 <= Xof X k) ->
+     (exists j, (j < n P)%N /\ m * sentinel m d N0 s <= Xof X j) ->
+     forall k, (k < n P)%N -> t_high m d N0 s < Xof (run P (network P o gamma) X) k).
+Proof.
+  intros Hw Hself Hg Hm Hd Hphase Hn Hc. cbv zeta. split; [|split; [|split]].
+  - intros a a' k k'. apply (codes_injective P o gamma Hw Hself Hg Hm Hd Hphase Hn Hc).
+  - intros a a' k k'. apply (codes_gap P o gamma Hw Hself Hg Hm Hd Hphase Hn Hc).
+  - intros a k. apply (codes_interval P o gamma Hw Hself Hg Hm Hd Hphase Hn Hc).
+  - apply (codes_sentinel P o gamma Hw Hself Hg Hm Hd Hphase Hn Hc).
+Qed.
+
+(* --- A grid column and its code: u . L_k in units of 1/m is a base-m number ------------------ *)
+
+Fixpoint grid_code (m : Z) (digits : list Z) : Z := match digits with [] => 0 | x :: r => x + m * grid_code m r end.
+
+(* The d entries of a grid column (times m, so integers in [0, m)) give one code in [0, m^d), and
+   different columns give different codes: the inputs of the lemma are exactly the grid inputs. *)
+Lemma grid_code_range m ds : 2 <= m -> (forall x, In x ds -> 0 <= x < m) ->
+  0 <= grid_code m ds < m ^ Z.of_nat (length ds).
+Proof.
+  intro Hm. induction ds as [|x ds IH]; intro H; cbn [grid_code length]; [simpl; lia|].
+  destruct (IH (fun y Hy => H y (or_intror Hy))). specialize (H x (or_introl eq_refl)).
+  rewrite Nat2Z.inj_succ, Z.pow_succ_r by lia. nia.
+Qed.
+
+Lemma grid_code_injective m ds ds' : 2 <= m -> length ds = length ds' ->
+  (forall x, In x ds -> 0 <= x < m) -> (forall x, In x ds' -> 0 <= x < m) -> grid_code m ds = grid_code m ds' -> ds = ds'.
+Proof.
+  intro Hm. revert ds'. induction ds as [|x ds IH]; intros [|y ds'] L H H' E; simpl in *; try lia; auto.
+  pose proof (grid_code_range m ds Hm (fun z Hz => H z (or_intror Hz))).
+  pose proof (grid_code_range m ds' Hm (fun z Hz => H' z (or_intror Hz))).
+  pose proof (H x (or_introl eq_refl)) as Hx; pose proof (H' y (or_introl eq_refl)) as Hy.
+  destruct (small_div_unique m (grid_code m ds) x (grid_code m ds') y ltac:(lia) Hx Hy ltac:(lia)) as [E1 E2].
+  subst y. f_equal. apply IH; auto.
+Qed.
+
+(* --- The layer counts ------------------------------------------------------------------------ *)
+
+Definition shifts (Ls : list layer) : nat := length (filter (fun L => negb (is_identity L)) Ls).
+
+Section Counts.
+Variables (P : pattern) (gamma : list N) (m : Z) (d : nat).
+Hypothesis Hw : WellFormed P.
+Hypothesis Hg : HamiltonianPath P gamma.
+Hypothesis Hd : (1 <= d)%nat.
+Let N0 := N.to_nat (n P).
+Let K := K_of m d.
+Let cd := cd_of m d.
+Let g (i : nat) : N := nth i gamma 0%N.
+
+Lemma shifts_app A B : shifts (A ++ B) = (shifts A + shifts B)%nat.
+Proof. unfold shifts. now rewrite filter_app, app_length. Qed.
+
+Lemma shifts_identities A : (forall L, In L A -> is_identity L = true) -> shifts A = O.
+Proof.
+  unfold shifts. induction A as [|L A IH]; intro H; [reflexivity|]. simpl.
+  rewrite (H L (or_introl eq_refl)). simpl. apply IH. intros; apply H; now right.
+Qed.
+
+(* One bucket: exactly count shift layers, each after at most p - 1 identity layers. *)
+Lemma bucket_counts i : (1 <= i < N0)%nat -> forall count a phase, (phase < p P)%nat ->
+  shifts (fst (sweep_bucket P (g i) (g (i - 1)) K (m * Z.of_nat i * cd) count a phase)) = count /\
+  (length (fst (sweep_bucket P (g i) (g (i - 1)) K (m * Z.of_nat i * cd) count a phase)) <= p P * count)%nat /\
+  (snd (sweep_bucket P (g i) (g (i - 1)) K (m * Z.of_nat i * cd) count a phase) < p P)%nat.
+Proof.
+  intros Hi. destruct (edge_at P gamma m d Hg Hd i Hi) as [l [Hl He]]. pose proof (Hp1' := proj1 Hw).
+  induction count as [|c IH]; intros a phase Hph; simpl; [split; [reflexivity|split; [lia|exact Hph]]|].
+  destruct (wait_spec P (g i) (g (i - 1)) l Hl He (p P) phase Hph (dist_lt P phase l Hph Hl)) as [W1 [W2 [W3 W4]]].
+  destruct (wait P (p P) phase (g i) (g (i - 1))) as [ids ph]. cbn [fst snd] in *.
+  destruct (IH (a + 1) (next_phase P ph) (next_phase_lt P ph Hp1')) as [C1 [C2 C3]].
+  destruct (sweep_bucket P (g i) (g (i - 1)) K (m * Z.of_nat i * cd) c (a + 1) (next_phase P ph)) as [rest ph'].
+  cbn [fst snd] in *. rewrite shifts_app, shifts_identities by exact W1.
+  unfold shifts in *. simpl. rewrite app_length. simpl. pose proof (dist_lt P phase l Hph Hl).
+  split; [lia|split; [nia|exact C3]].
+Qed.
+
+Lemma positions_counts : forall r i phase, (1 <= i)%nat -> (i + r = N0)%nat -> (phase < p P)%nat ->
+  shifts (fst (sweep_positions P m cd K (skipn i gamma) i (g (i - 1)) phase)) = (r * Z.to_nat K)%nat /\
+  (length (fst (sweep_positions P m cd K (skipn i gamma) i (g (i - 1)) phase)) <= p P * (r * Z.to_nat K))%nat /\
+  (snd (sweep_positions P m cd K (skipn i gamma) i (g (i - 1)) phase) < p P)%nat.
+Proof.
+  induction r as [|r IH]; intros i phase Hi Hr Hph.
+  - replace i with N0 in * by lia. rewrite skipn_all2 by (rewrite (len_gamma P gamma Hg); lia). simpl.
+    split; [reflexivity|split; [lia|exact Hph]].
+  - rewrite (skipn_nth_cons gamma 0%N i) by (rewrite (len_gamma P gamma Hg); lia). cbn [sweep_positions].
+    destruct (bucket_counts i ltac:(lia) (Z.to_nat K) 0 phase Hph) as [B1 [B2 B3]].
+    fold (g i).
+    destruct (sweep_bucket P (g i) (g (i - 1)) K (m * Z.of_nat i * cd) (Z.to_nat K) 0 phase) as [ls ph]. cbn [fst snd] in *.
+    destruct (IH (Datatypes.S i) ph ltac:(lia) ltac:(lia) B3) as [R1 [R2 R3]].
+    replace (Datatypes.S i - 1)%nat with i in * by lia.
+    destruct (sweep_positions P m cd K (skipn (Datatypes.S i) gamma) (Datatypes.S i) (g i) ph) as [rest ph']. cbn [fst snd] in *.
+    rewrite shifts_app, app_length. split; [lia|split; [nia|exact R3]].
+Qed.
+
+(* The sweep: (n - 1) m^d shift layers and at most p (n - 1) m^d layers in all. *)
+Theorem sweep_counts phase : (2 <= N0)%nat -> (phase < p P)%nat ->
+  shifts (fst (sweep P m d gamma phase)) = ((N0 - 1) * Z.to_nat K)%nat /\
+  (length (fst (sweep P m d gamma phase)) <= p P * ((N0 - 1) * Z.to_nat K))%nat.
+Proof.
+  intros Hn Hph.
+  assert (Eg : gamma = g 0 :: skipn 1 gamma) by (apply (skipn_nth_cons gamma 0%N 0); rewrite (len_gamma P gamma Hg); lia).
+  assert (Hsw : sweep P m d gamma phase = sweep_positions P m cd K (skipn 1 gamma) 1 (g (1 - 1)) phase).
+  { unfold sweep. rewrite Eg at 1. reflexivity. }
+  rewrite Hsw. destruct (positions_counts (N0 - 1) 1 phase ltac:(lia) ltac:(lia) Hph) as [A [B _]]. auto.
+Qed.
+
+End Counts.
+
+Lemma pad_length P : (1 <= p P)%nat -> forall fuel phase, (phase < p P)%nat -> (length (fst (pad P fuel phase)) <= p P - 1)%nat.
+Proof.
+  intros Hp fuel. assert (G : forall phase, (phase < p P)%nat -> (0 < phase)%nat -> (length (fst (pad P fuel phase)) <= p P - phase)%nat).
+  { induction fuel as [|f IH]; intros phase Hph Hpos; simpl; [lia|].
+    destruct (Nat.eqb_spec phase 0); [lia|].
+    pose proof (next_phase_val P phase Hph) as E.
+    destruct (pad P f (next_phase P phase)) as [ls ph] eqn:Ep. simpl.
+    destruct (Nat.ltb_spec (Datatypes.S phase) (p P)).
+    - specialize (IH (next_phase P phase) ltac:(lia) ltac:(lia)). rewrite Ep in IH. simpl in IH. lia.
+    - rewrite E in Ep. destruct f; simpl in Ep; injection Ep as <- _; simpl; lia. }
+  intros phase Hph. destruct fuel as [|f]; simpl; [lia|]. destruct (Nat.eqb_spec phase 0); [simpl; lia|].
+  assert (H := G phase Hph ltac:(lia)). simpl in H. destruct (Nat.eqb_spec phase 0); [lia|]. lia.
+Qed.
+
+Lemma all_max_length P C : forall t phase, length (all_max P C t phase) = t.
+Proof. induction t as [|t IH]; intros phase; simpl; auto. Qed.
