@@ -251,8 +251,9 @@ std::string construction_agreement(const std::string& pattern_file, std::optiona
     const sparsecert::Construction c = sparsecert::build_contextual_mapping(pattern, o);
     const Rational m(o.m);
     std::ostringstream v;
-    v << "From Coq Require Import NArith ZArith List.\n"
-      << "From Sparsecert Require Import Sets Theory Construction.\nImport ListNotations.\nLocal Open Scope N_scope.\n\n"
+    v << "From Coq Require Import Arith NArith ZArith List.\n"
+      << "From Sparsecert Require Import Sets Theory Checkers Construction ContextualMapping.\nImport ListNotations.\n"
+         "Local Open Scope N_scope.\n\n"
       << sparsecert::coq_pattern(pattern) << "Local Open Scope Z_scope.\n"
       << "Definition o : options := {| opt_m := " << o.m << "; opt_d := " << o.d << "; opt_phase := " << c.sweep_phase
       << "; opt_s := " << c.s << "; opt_pad := " << (o.all_max_start == sparsecert::AllMaxStart::pad_to_first_pattern ? "true" : "false")
@@ -302,7 +303,21 @@ std::string construction_agreement(const std::string& pattern_file, std::optiona
     }
     v << "Definition inputs : list (list Z) := [\n" << in.str() << "].\n\n"
       << "Definition expected : list (list Z) := [\n" << expected.str() << "].\n\n"
-      << "Lemma agree_codes : map (codes P o gamma) inputs = expected.\nProof. vm_cast_no_check (eq_refl expected). Qed.\n";
+      << "Lemma agree_codes : map (codes P o gamma) inputs = expected.\nProof. vm_cast_no_check (eq_refl expected). Qed.\n\n"
+      // The hypotheses of the lemma for this instance, by the checkers, and the lemma itself.
+      << "Lemma wf : WellFormed P.\nProof. apply wf_check_sound. vm_cast_no_check (eq_refl true). Qed.\n"
+      << "Lemma self : SelfAttention P.\nProof. apply (self_check_sound P wf). vm_cast_no_check (eq_refl true). Qed.\n"
+      << "Lemma path : HamiltonianPath P gamma.\nProof. apply path_check_sound. vm_cast_no_check (eq_refl true). Qed.\n"
+      << "Lemma hm : 2 <= opt_m o.\nProof. apply Z.leb_le. vm_cast_no_check (eq_refl true). Qed.\n"
+      << "Lemma hd : (1 <= opt_d o)%nat.\nProof. apply Nat.leb_le. vm_cast_no_check (eq_refl true). Qed.\n"
+      << "Lemma hphase : (opt_phase o < p P)%nat.\nProof. apply Nat.ltb_lt. vm_cast_no_check (eq_refl true). Qed.\n"
+      << "Lemma hn : (2 <= N.to_nat (n P))%nat.\nProof. apply Nat.leb_le. vm_cast_no_check (eq_refl true). Qed.\n"
+      << "Lemma complete : CompleteFrom P (all_max_phase P o gamma) (opt_s o).\n"
+      << "Proof.\n  apply complete_from_rotate; [apply Nat.ltb_lt; vm_cast_no_check (eq_refl true)|].\n"
+      << "  destruct (mixing_check_sound (rotate P (all_max_phase P o gamma)) (opt_s o)) as [_ [H _]];\n"
+      << "    [vm_cast_no_check (eq_refl true)|exact H].\nQed.\n\n"
+      << "Definition lemma_instance := contextual_mapping P o gamma wf self path hm hd hphase hn complete.\n"
+      << "Print Assumptions lemma_instance.\n";
     return v.str();
 }
 
@@ -336,5 +351,6 @@ TEST_CASE("coq: the definitions of the construction compute what sparsecert cons
         auto r = run_coqc(file);
         INFO(instance.name << ":\n" << r.out);
         CHECK(r.status == 0);
+        CHECK(r.out.find("Closed under the global context") != std::string::npos);
     }
 }

@@ -437,3 +437,44 @@ Qed.
 
 Lemma all_max_length P C : forall t phase, length (all_max P C t phase) = t.
 Proof. induction t as [|t IH]; intros phase; simpl; auto. Qed.
+
+(* --- The completeness hypothesis from the checker of Checkers.v ------------------------------ *)
+
+(* The cycle started at pattern phase, as a pattern of its own. *)
+Definition rotate (P : pattern) (phase : nat) : pattern :=
+  {| n := n P; layers := skipn phase (layers P) ++ firstn phase (layers P); extra := extra P |}.
+
+Lemma nth_skipn' {A} (L : list A) d : forall k l, nth l (skipn k L) d = nth (k + l) L d.
+Proof. induction L as [|x L IH]; intros [|k] l; simpl; auto; destruct l; reflexivity. Qed.
+
+Lemma nth_firstn' {A} (L : list A) d : forall k l, (l < k)%nat -> nth l (firstn k L) d = nth l L d.
+Proof. induction L as [|x L IH]; intros [|k] [|l] H; simpl; auto; try lia. apply IH. lia. Qed.
+
+Lemma rotate_p P phase : (phase <= p P)%nat -> p (rotate P phase) = p P.
+Proof.
+  intro H. unfold rotate, p; simpl. rewrite app_length, skipn_length, firstn_length. unfold p in H. lia.
+Qed.
+
+Lemma rotate_nth P phase l : (phase < p P)%nat -> (l < p P)%nat ->
+  nth l (layers (rotate P phase)) [] = nth (Nat.modulo (phase + l) (p P)) (layers P) [].
+Proof.
+  intros Hph Hl. unfold rotate; simpl. unfold p in *.
+  destruct (Nat.lt_ge_cases (phase + l) (length (layers P))) as [H|H].
+  - rewrite app_nth1 by (rewrite skipn_length; lia). rewrite nth_skipn', Nat.mod_small by lia. reflexivity.
+  - rewrite app_nth2 by (rewrite skipn_length; lia). rewrite skipn_length, nth_firstn' by lia.
+    replace (Nat.modulo (phase + l) (length (layers P))) with (phase + l - length (layers P))%nat; [f_equal; lia|].
+    apply Nat.mod_unique with 1%nat; lia.
+Qed.
+
+Lemma Sset_rotate P phase : (phase < p P)%nat -> forall t k j, Sset (rotate P phase) t k j -> Sfrom P phase t k j.
+Proof.
+  intros Hph t. induction t as [|t IH]; intros k j; simpl; [auto|].
+  intros [i [Hi Hs]]. exists i. split; [|apply IH, Hs].
+  unfold attends, row in *. unfold pattern_of_layer in Hi. rewrite rotate_p in Hi by lia.
+  replace (Datatypes.S t - 1)%nat with t in Hi by lia.
+  rewrite rotate_nth in Hi by (try lia; apply Nat.mod_upper_bound; lia).
+  rewrite Nat.add_mod_idemp_r in Hi by lia. exact Hi.
+Qed.
+
+Theorem complete_from_rotate P phase s : (phase < p P)%nat -> Complete (rotate P phase) s -> CompleteFrom P phase s.
+Proof. intros Hph Hc k j Hk Hj. apply Sset_rotate; auto. Qed.
