@@ -686,6 +686,20 @@ std::vector<Layer> build_layer(const Context& ctx, const LayerSpec& layer, token
     }
 }
 
+// The top-level "extra_tokens": tokens (integers or expressions over n) that are not part of the
+// input sequence. Read like a generator's token list, at the places extra_tokens[i].
+std::vector<token_t> parse_extra_tokens(const Context& ctx, const json& doc, token_t n) {
+    LayerSpec top;
+    top.value = &doc;
+    auto extra = Params(ctx, top, n).tokens("extra_tokens");
+    std::sort(extra.begin(), extra.end());
+    extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
+    if (extra.size() >= n)
+        ctx.fail("extra_tokens", "all " + std::to_string(n) + " tokens are extra: at least one token must be "
+                                 "an input token");
+    return extra;
+}
+
 // ---------------------------------------------------------------------------------------------
 // JSON text: a SAX builder that also refuses duplicate keys (nlohmann would silently keep the last
 // one) and absurd nesting, reporting both at their JSON path.
@@ -846,7 +860,7 @@ Pattern parse_pattern(const json& doc, const std::string& file, std::optional<st
     const Context ctx{file};
     if (!doc.is_object())
         ctx.fail("", "the top level must be an object with \"name\" and \"layers\", got " + describe(doc));
-    static const std::vector<std::string_view> top_keys = {"name", "description", "n", "layers"};
+    static const std::vector<std::string_view> top_keys = {"name", "description", "n", "extra_tokens", "layers"};
     for (const auto& [key, value] : doc.items())
         if (std::find(top_keys.begin(), top_keys.end(), key) == top_keys.end())
             ctx.fail(key, "unknown key " + quote(key) + " (allowed: " + join(top_keys) + ")");
@@ -876,6 +890,7 @@ Pattern parse_pattern(const json& doc, const std::string& file, std::optional<st
         specs.push_back(parse_layer_spec(ctx, layers[i], index_path("layers", i), 0, false));
 
     pattern.n = resolve_n(ctx, specs, file_n, n_override);
+    if (doc.contains("extra_tokens")) pattern.extra_tokens = parse_extra_tokens(ctx, doc, pattern.n);
     for (const auto& spec : specs)
         for (auto& layer : build_layer(ctx, spec, pattern.n)) pattern.layers.push_back(std::move(layer));
     validate(pattern);
@@ -891,6 +906,7 @@ json to_explicit_json(const Pattern& pattern) {
     doc["name"] = pattern.name;
     if (!pattern.description.empty()) doc["description"] = pattern.description;
     doc["n"] = pattern.n;
+    if (!pattern.extra_tokens.empty()) doc["extra_tokens"] = pattern.extra_tokens;
     json layers = json::array();
     for (const Layer& layer : pattern.layers) {
         json rows = json::array();

@@ -532,7 +532,10 @@ std::string check_influence(const Pattern& p, const json& c, const json& reach, 
     if (!holds.get<bool>()) {
         const token_t k = as_token(field(c, "k", "influence"), p, "influence.k");
         const token_t j = as_token(field(c, "j", "influence"), p, "influence.j");
-        auto [start, period] = cycle_of(field(c, "cycle", "influence"), p, "influence.cycle");
+        // Plain variables, not a structured binding: the lambda below captures them, which C++20
+        // allows but clang 14 does not implement.
+        const auto cycle = cycle_of(field(c, "cycle", "influence"), p, "influence.cycle");
+        const std::uint64_t start = cycle.first, period = cycle.second;
         std::vector<char> first;
         column_steps(p, j, start + period, [&](std::uint64_t t, const std::vector<char>& col) {
             if (col[k]) throw Invalid{"influence: token " + std::to_string(j) + " is in S_" + std::to_string(k) +
