@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_support.hpp"
+#include "test_support.hpp"
 #include "sparsecert/certify/certificate.hpp"
 #include "sparsecert/conditions/hamiltonian.hpp"
 #include "sparsecert/pattern/pattern_io.hpp"
@@ -23,37 +24,16 @@
 #include "sparsecert/repair/strong_connectivity.hpp"
 
 using namespace sparsecert;
+using sparsecert::testing::Rng;
+using sparsecert::testing::rows_layer;
 using sparsecert::testing::run_tool;
 using sparsecert::testing::source_path;
 using sparsecert::testing::temp_dir;
 
 namespace {
 
-struct Rng {
-    std::uint64_t state;
-    std::uint64_t next() {
-        std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-    bool chance(unsigned percent) { return next() % 100 < percent; }
-};
-
 using Rows = std::vector<std::vector<token_t>>;  // rows[k]: A_k, any order
 using Masks = std::vector<std::vector<std::uint32_t>>;  // masks[l][k]: A_k^l as a bit set
-
-Layer csr(Rows rows) {
-    std::vector<std::uint64_t> offsets{0};
-    std::vector<token_t> targets;
-    for (auto& row : rows) {
-        std::sort(row.begin(), row.end());
-        row.erase(std::unique(row.begin(), row.end()), row.end());
-        targets.insert(targets.end(), row.begin(), row.end());
-        offsets.push_back(targets.size());
-    }
-    return Layer(std::move(offsets), std::move(targets));
-}
 
 Pattern pattern_of(const Masks& masks) {
     Pattern p;
@@ -64,7 +44,7 @@ Pattern pattern_of(const Masks& masks) {
         for (token_t k = 0; k < p.n; ++k)
             for (token_t j = 0; j < p.n; ++j)
                 if (layer[k] >> j & 1) rows[k].push_back(j);
-        p.layers.push_back(csr(rows));
+        p.layers.push_back(rows_layer(rows));
     }
     return p;
 }
@@ -312,62 +292,80 @@ TEST_CASE("repair toward yun2020: exact on small patterns against brute force", 
 }
 
 TEST_CASE("repair toward bigbird2020-star: exact on small patterns against brute force", "[repair]") {
+    // The hub is an extra token (Zaheer et al. 2020, Definition 1): one of the pattern's, made a
+    // hub by added connections (searched by brute force), or a new one, which costs p (2n + 1)
+    // (its row of n + 1 and one connection from each other token) on top of the self-loops.
     Rng rng{2007};
-    auto star = [](const Masks& x) {
-        const std::size_t n = x[0].size();
-        for (const auto& layer : x)
-            for (std::size_t k = 0; k < n; ++k)
-                if (!(layer[k] >> k & 1)) return false;
-        for (std::size_t h = 0; h < n; ++h) {
-            bool hub = true;
-            for (const auto& layer : x)
-                for (std::size_t k = 0; k < n; ++k) hub = hub && (layer[h] >> k & 1) && (layer[k] >> h & 1);
-            if (hub) return true;
-        }
-        return false;
-    };
-    for (int trial = 0; trial < 60; ++trial) {
-        const std::size_t n = 2 + trial % 3;
-        const Masks m = random_masks(rng, n, 1, 50, 80);
+    int existing = 0, added = 0;
+    for (int trial = 0; trial < 80; ++trial) {
+        const std::size_t n = 2 + trial % 4, p = 1 + trial % 2;
+        const Masks m = random_masks(rng, n, p, 60, 80);
+        Pattern pattern = pattern_of(m);
+        std::vector<std::size_t> extra;
+        for (std::size_t e = 0; e + 1 < n; ++e)
+            if (rng.chance(30)) extra.push_back(e);
+        pattern.extra_tokens.assign(extra.begin(), extra.end());
+        auto star = [&](const Masks& x) {
+            if (!self_attention(x)) return false;
+            for (std::size_t h : extra) {
+                bool hub = true;
+                for (const auto& layer : x)
+                    for (std::size_t k = 0; k < n; ++k) hub = hub && (layer[h] >> k & 1) && (layer[k] >> h & 1);
+                if (hub) return true;
+            }
+            return false;
+        };
         RepairOptions o;
         o.theorem = "bigbird2020-star";
-        const RepairResult r = repair_of(pattern_of(m), o);
-        INFO("trial " << trial);
-        if (star(m)) {
-            CHECK(r.status == RepairStatus::already_holds);
-            continue;
-        }
+        const RepairResult r = repair_of(pattern, o);
+        INFO("trial " << trial << ": " << r.reason);
+        if (r.status == RepairStatus::already_holds) continue;
         REQUIRE(r.status == RepairStatus::repaired);
         CHECK(r.exact);
-        CHECK(int(r.added.size()) == brute_force_minimum(m, star, int(r.added.size())));
+        std::size_t missing_self = 0;
+        for (const auto& layer : m)
+            for (std::size_t k = 0; k < n; ++k) missing_self += !(layer[k] >> k & 1);
+        int truth = int(missing_self + p * (2 * n + 1));
+        const int with_existing = brute_force_minimum(m, star, truth);
+        if (with_existing >= 0) truth = with_existing;
+        CHECK(int(r.added.size()) == truth);
+        CHECK(r.extra_token_added.has_value() == (with_existing < 0 || with_existing > truth));
+        if (r.extra_token_added) {
+            CHECK(*r.extra_token_added == n);
+            CHECK(r.repaired->n == n + 1);
+            CHECK(r.repaired->is_extra(token_t(n)));
+        }
+        CHECK(r.verified->star_hub.has_value());
+        (r.extra_token_added ? added : existing)++;
     }
+    CHECK(existing > 5);
+    CHECK(added > 5);
 }
 
 TEST_CASE("repair: the failing catalogue patterns are repaired and re-verified with a certificate", "[repair]") {
     struct Case {
         std::string file;
         std::uint64_t n;
-        std::uint64_t added;   // 0: only check exactness claims
+        std::uint64_t added;
         bool exact;
     };
     // causal-window: one edge (token 0 attends to n-1) closes the chain into a cycle;
     // dilated-window: one edge joins the two parity classes into a path, one more closes it;
-    // xformers-global: the n-1 missing self-loops, then n-3 edges complete a path through the star.
+    // xformers-global: the n-1 missing self-loops, then n-3 edges complete a path through the star;
+    // random: 62 paths at least (a maximum matching), chained so that the union is strongly connected.
     const std::vector<Case> cases = {{"causal-window.json", 1024, 1, true},
                                      {"dilated-window.json", 1024, 2, true},
                                      {"xformers-global.json", 1024, 1023 + 1021, true},
                                      {"global-tokens.json", 256, 253, true},
-                                     {"random.json", 1024, 0, false}};
+                                     {"random.json", 1024, 61, true}};
     for (const auto& c : cases) {
         INFO(c.file);
         const Pattern p = load_pattern_file(source_path("patterns/" + c.file), c.n);
         const RepairResult r = repair_of(p);
         REQUIRE(r.status == RepairStatus::repaired);
         CHECK(r.lower_bound <= r.added.size());
-        if (c.added) {
-            CHECK(r.added.size() == c.added);
-            CHECK(r.exact == c.exact);
-        }
+        CHECK(r.added.size() == c.added);
+        CHECK(r.exact == c.exact);
         REQUIRE(r.repaired);
         // The added connections are exactly the difference.
         CHECK(r.repaired->connections() == p.connections() + r.added.size());
@@ -399,7 +397,7 @@ TEST_CASE("repair: constraints, and one line when no repair exists", "[repair]")
     // A causal pattern without the chain: the path completes (exactly) under causality.
     Pattern gaps;
     gaps.n = 6;
-    gaps.layers.push_back(csr({{0, 5}, {1}, {1, 2}, {3}, {3, 4}, {4, 5}}));  // token 0 attends to 5
+    gaps.layers.push_back(rows_layer({{0, 5}, {1}, {1, 2}, {3}, {3, 4}, {4, 5}}));  // token 0 attends to 5
     r = repair_of(gaps, o);
     REQUIRE(r.status == RepairStatus::repaired);
     for (const auto& a : r.added) CHECK(a.attends <= a.token);
@@ -424,9 +422,11 @@ TEST_CASE("repair: constraints, and one line when no repair exists", "[repair]")
     for (std::size_t l = 0; l < r.repaired->p(); ++l)
         for (token_t k = 0; k < xg.n; ++k)
             CHECK(r.repaired->layers[l].degree(k) <= xg.layers[l].degree(k) + 2);
+    // With 1, the self-loops use up every leaf's budget: a leaf can only follow the hub on a path.
     b.budget = 1;
     r = repair_of(xg, b);
-    CHECK(r.status != RepairStatus::repaired);
+    CHECK(r.status == RepairStatus::impossible);
+    CHECK_THAT(r.reason, Catch::Contains("a maximum matching gives at most 2 of the 31 tokens after the first"));
     CHECK(r.reason.find('\n') == std::string::npos);
 }
 
@@ -442,4 +442,48 @@ TEST_CASE("repair: the trade-off between connections and s", "[repair]") {
     CHECK(r.mixing[2].s == 1u);  // dense
     CHECK(r.mixing[2].added == 256u * 256u - causal.connections());
     for (std::size_t i = 1; i < r.mixing.size(); ++i) CHECK(r.mixing[i - 1].added <= r.mixing[i].added);
+}
+
+TEST_CASE("sparsecert repair: the command, its files and exit codes", "[repair]") {
+    const std::string out = temp_dir() + "/cli-repaired.json";
+    auto r = run_tool("sparsecert", "repair " + source_path("patterns/dilated-window.json") + " --n 256 --out " + out);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.err.empty());
+    CHECK_THAT(r.out, Catch::Contains("total: 2 connections added, lower bound 2: the minimum"));
+    CHECK_THAT(r.out, Catch::Contains("written: " + out + " (the repair toward yun2020)"));
+    const std::string cert = temp_dir() + "/cli-repaired.cert.json";
+    auto c = run_tool("check-certificate", out + " " + cert);
+    INFO(c.out << c.err);
+    CHECK(c.status == 0);
+    auto v = run_tool("verify-pattern", out);
+    CHECK(v.status == 0);  // universal
+
+    r = run_tool("sparsecert", "repair --json --theorem yun2020 " + source_path("patterns/xformers-global.json") + " --n 64");
+    REQUIRE(r.status == 0);
+    const auto doc = nlohmann::json::parse(r.out);
+    REQUIRE(doc.at("repairs").size() == 1);
+    const auto& rep = doc.at("repairs")[0];
+    CHECK(rep.at("status") == "repaired");
+    CHECK(rep.at("added_count") == 63 + 61);
+    CHECK(rep.at("added").size() == 63 + 61);
+    CHECK(rep.at("lower_bound") == 63 + 61);
+    CHECK(rep.at("exact") == true);
+    CHECK(doc.at("written").is_null());
+
+    r = run_tool("sparsecert", "repair --keep-causal " + source_path("patterns/causal-window.json"));
+    CHECK(r.status == 1);
+    CHECK_THAT(r.out, Catch::Contains("no repair exists: under --keep-causal token 0 attends to no later token"));
+
+    auto bad = [](const std::string& args, const std::string& text) {
+        auto b = run_tool("sparsecert", "repair " + args);
+        INFO(args << ": " << b.err);
+        CHECK(b.status == 2);
+        CHECK(b.out.empty());
+        CHECK(std::count(b.err.begin(), b.err.end(), '\n') == 1);
+        CHECK_THAT(b.err, Catch::Contains(text));
+    };
+    bad(source_path("patterns/star.json") + " --theorem nope", "--theorem: 'nope' is not one of");
+    bad("/nonexistent.json", "/nonexistent.json");
+    bad(source_path("patterns/star.json") + " --certificate x.json", "--certificate: needs --out");
 }

@@ -198,10 +198,20 @@ private:
     std::vector<char> cyclic_;
 };
 
-// Concatenates the segments, one whose first token may not gain an edge first (missing_edges
-// then checks every join against the constraints).
-std::vector<token_t> chain(std::vector<std::vector<token_t>> segments, const PathCompletionOptions& o) {
-    std::stable_partition(segments.begin(), segments.end(), [&](const auto& s) { return !may_gain(o, s.front()); });
+// Concatenates the segments: one whose first token may not gain an edge first (missing_edges
+// then checks every join against the constraints), else one whose first token some token
+// attends to; last, one whose last token attends to some token. With those two ends the union
+// graph plus the path is often strongly connected already, so full mixing needs no edge more.
+std::vector<token_t> chain(std::vector<std::vector<token_t>> segments, const Layer& union_in, const Layer& union_out,
+                           const PathCompletionOptions& o) {
+    auto first = std::find_if(segments.begin(), segments.end(), [&](const auto& s) { return !may_gain(o, s.front()); });
+    if (first == segments.end())
+        first = std::find_if(segments.begin(), segments.end(), [&](const auto& s) { return union_in.degree(s.front()) > 0; });
+    if (first != segments.end()) std::rotate(segments.begin(), first, first + 1);
+    auto last = std::find_if(segments.rbegin(), segments.rend() - 1, [&](const auto& s) {
+        return union_out.degree(s.back()) > 0 && may_gain(o, s.front());
+    });
+    if (segments.size() > 1 && last != segments.rend() - 1) std::rotate(last.base() - 1, last.base(), segments.end());
     std::vector<token_t> order;
     for (const auto& s : segments) order.insert(order.end(), s.begin(), s.end());
     return order;
@@ -295,7 +305,7 @@ PathCompletion complete_hamiltonian_path(const Layer& union_in, const PathComple
             for (token_t v = 0; v < n; ++v)
                 for (token_t w : union_out.attended(v)) merged = segments.merge_along(v, w) || merged;
         }
-        candidates.push_back({chain(segments.sequences(o), o),
+        candidates.push_back({chain(segments.sequences(o), union_in, union_out, o),
                               "a maximum successor matching, its paths and cycles merged along the union graph's "
                               "own edges, then chained"});
     }

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "conditions/successor_matching.hpp"
 #include "sparsecert/conditions/components.hpp"
 #include "sparsecert/conditions/hamiltonian.hpp"
 #include "sparsecert/conditions/reachability.hpp"
@@ -73,13 +74,6 @@ const Theorem& find_theorem(const std::vector<Theorem>& registry, const std::str
     throw std::invalid_argument("unknown theorem '" + id + "'");
 }
 
-// A token that attends to all and is attended by all in every pattern (BigBird's star hub), with
-// the fewest connections missing for it; nullopt when none fits the budget.
-struct Hub {
-    token_t token = 0;
-    std::uint64_t missing = 0;
-};
-
 // in_degree[l][h] = #{k : h in A_k^l}.
 std::vector<std::vector<std::uint64_t>> column_counts(const Pattern& pattern) {
     std::vector<std::vector<std::uint64_t>> counts(pattern.p(), std::vector<std::uint64_t>(pattern.n, 0));
@@ -106,18 +100,6 @@ bool hub_fits(const Pattern& p, const Additions& adds, token_t h, std::size_t pa
     return true;
 }
 
-std::optional<Hub> cheapest_hub(const Pattern& p, const Additions& adds, std::size_t patterns) {
-    const auto columns = column_counts(p);
-    std::vector<token_t> order(p.n);
-    std::iota(order.begin(), order.end(), token_t{0});
-    std::vector<std::uint64_t> cost(p.n);
-    for (token_t h = 0; h < p.n; ++h) cost[h] = hub_cost(p, columns, h, patterns);
-    std::stable_sort(order.begin(), order.end(), [&](token_t a, token_t b) { return cost[a] < cost[b]; });
-    for (token_t h : order)
-        if (hub_fits(p, adds, h, patterns)) return Hub{h, cost[h]};
-    return std::nullopt;
-}
-
 void add_hub(const Pattern& p, Additions& adds, token_t h, std::size_t patterns, const std::string& check) {
     for (std::size_t l = 0; l < patterns; ++l) {
         const auto row = p.layers[l].attended(h);
@@ -130,10 +112,36 @@ void add_hub(const Pattern& p, Additions& adds, token_t h, std::size_t patterns,
     }
 }
 
-std::optional<std::uint64_t> mixing_depth(const Pattern& p, const VerifyOptions& vo) {
+// An extra token that attends to every token and that every token attends to, in every pattern.
+std::optional<token_t> extra_hub(const Pattern& p) {
+    for (token_t e : p.extra_tokens) {
+        bool hub = true;
+        for (const auto& layer : p.layers) {
+            hub = hub && layer.degree(e) == p.n;
+            for (token_t k = 0; k < p.n && hub; ++k) hub = layer.attends(k, e);
+        }
+        if (hub) return e;
+    }
+    return std::nullopt;
+}
+
+// s of a trade-off row, or the bounds on it that were proven within the budget.
+void set_depth(MixingOption& row, const ReachabilityResult& r) {
+    row.s = r.s;
+    row.s_lower = r.s_lower;
+    row.s_upper = r.s_upper;
+}
+
+ReachabilityResult reachability_of(const Pattern& p, const VerifyOptions& vo) {
     ReachabilityOptions ro;
     ro.timeout_seconds = vo.timeout_seconds;
-    return check_reachability(p, ro).s;
+    return check_reachability(p, ro);
+}
+
+std::string depth_text(const MixingOption& m) {
+    if (m.s) return std::to_string(*m.s);
+    if (m.s_lower && m.s_upper) return fmt::format("{}..{}", *m.s_lower, *m.s_upper);
+    return "?";
 }
 
 // Under --keep-causal tokens below c can only ever attend to tokens below c once no token below c
@@ -161,6 +169,7 @@ struct Context {
     std::vector<std::uint64_t> mandatory_room;
     // Set when the path was chosen together with full mixing (small n).
     bool joint = false;
+    std::optional<token_t> hub;   // the star's hub, when the star needs repairing
 
     Pattern current() const { return with_connections(original, adds.list); }
     void fail(RepairStatus status, std::string reason) {
@@ -220,17 +229,35 @@ std::vector<token_t> jointly_best_order(const Layer& union_in) {
     return best;
 }
 
-// Two tokens that attend to no other token and cannot gain a connection would both have to
-// begin the path.
+// A Hamiltonian path gives every token but the first a predecessor of its own. A token whose
+// attended sets have no budget left once its self-loops are in can only take one it attends to
+// already; the others can take any. When even a maximum matching of those choices leaves more than
+// one token without a predecessor, no path exists under the budget (Hall's condition).
 std::optional<std::string> path_impossible(const Context& c) {
     if (c.mandatory_room.empty()) return std::nullopt;
-    std::vector<token_t> stuck;
-    for (token_t k = 0; k < c.original.n && stuck.size() < 2; ++k)
-        if (c.original_union.degree(k) == 0 && c.mandatory_room[k] == 0) stuck.push_back(k);
-    if (stuck.size() < 2) return std::nullopt;
-    return fmt::format("tokens {} and {} attend to no other token and --budget {} leaves their attended sets no room "
-                       "beyond their self-loops: both would have to begin the Hamiltonian path",
-                       stuck[0], stuck[1], *c.options.budget);
+    const token_t n = c.original.n;
+    std::vector<std::uint64_t> offsets{0};
+    std::vector<token_t> targets;
+    std::uint64_t free = 0;
+    for (token_t k = 0; k < n; ++k) {
+        if (c.mandatory_room[k] == 0) {
+            const auto row = c.original_union.attended(k);
+            targets.insert(targets.end(), row.begin(), row.end());
+        } else {
+            ++free;
+        }
+        offsets.push_back(targets.size());
+    }
+    const auto m = detail::maximum_matching(Layer(std::move(offsets), std::move(targets)), ~std::uint64_t{0} >> 1);
+    if (!m) return std::nullopt;
+    const std::uint64_t stuck_matched =
+        n - std::uint64_t(std::count(m->mate_in.begin(), m->mate_in.end(), detail::no_token));
+    const std::uint64_t most = stuck_matched + std::min<std::uint64_t>(free, n - stuck_matched);
+    if (most + 1 >= n) return std::nullopt;
+    return fmt::format("--budget {} leaves {} of the {} tokens room beyond their self-loops; the others can follow on "
+                       "a Hamiltonian path only a token they attend to already, and a maximum matching gives at most "
+                       "{} of the {} tokens after the first a predecessor",
+                       *c.options.budget, free, n, most, n - 1);
 }
 
 // Assumption 1.2 by path completion on the union graph (self-loops do not enter it).
@@ -274,10 +301,11 @@ bool repair_hamiltonian_path(Context& c, HypothesisRepair& step) {
 
 // The trade-off rows on top of `base` (self-attention and path repaired), each one's s computed
 // on the pattern it gives; `adds` is the state before full mixing (for the budget).
+// The first row is the repair itself; its s is the repaired pattern's, filled in by repair().
 std::vector<MixingOption> mixing_options(const Context& c, const Additions& adds, const Pattern& base,
-                                         std::uint64_t fewest, std::optional<std::uint64_t> fewest_s) {
+                                         std::uint64_t fewest) {
     std::vector<MixingOption> rows;
-    rows.push_back({"fewest connections (Eswaran-Tarjan)", fewest, fewest_s, true, "used for the repaired pattern"});
+    rows.push_back({"fewest connections (Eswaran-Tarjan)", fewest, std::nullopt, true, "used for the repaired pattern"});
     const auto columns = column_counts(base);
     auto hub_row = [&](std::size_t patterns, const std::string& where) {
         token_t best = 0;
@@ -289,7 +317,7 @@ std::vector<MixingOption> mixing_options(const Context& c, const Additions& adds
         Additions hub(base, std::nullopt);
         add_hub(base, hub, best, patterns, "reachability");
         MixingOption row{fmt::format("one global token ({}){}", best, where), best_cost, std::nullopt, true, ""};
-        row.s = mixing_depth(with_connections(base, hub.list), c.options.verify);
+        set_depth(row, reachability_of(with_connections(base, hub.list), c.options.verify));
         if (c.options.keep_causal) row.fits = false, row.note = "not causal";
         else if (c.options.budget && !hub_fits(base, adds, best, patterns)) row.fits = false, row.note = "exceeds the budget";
         rows.push_back(std::move(row));
@@ -349,7 +377,9 @@ bool repair_reachability(Context& c, HypothesisRepair& step) {
     if (aug.components <= 1) {
         step.exact = true;
         step.method = step.held == true ? "holds already"
-                                        : "with self-attention in every pattern the union graph is strongly connected";
+                                        : "nothing more: with self-attention in every pattern (and the path) the union "
+                                          "graph is strongly connected";
+        if (step.held != true) c.out.mixing = mixing_options(c, c.adds, base, 0);
         return true;
     }
     step.lower_bound = std::max(aug.sources, aug.sinks);
@@ -385,39 +415,86 @@ bool repair_reachability(Context& c, HypothesisRepair& step) {
     }
     step.added = edges.size();
     step.exact = step.added == step.lower_bound;
-    c.out.mixing = mixing_options(c, before, base, step.added, mixing_depth(c.current(), c.options.verify));
+    c.out.mixing = mixing_options(c, before, base, step.added);
     return true;
 }
 
-// BigBird's star: the hub with the fewest missing connections is the exact minimum.
+// BigBird's star (Zaheer et al. 2020, Definition 1): an extra token that attends to every token
+// and that every token attends to, in every pattern. The hub is chosen in repair() (an extra token
+// of the pattern, or a new one appended as token n, whichever needs fewer connections).
 bool repair_star(Context& c, HypothesisRepair& step) {
-    if (c.verified.star_hub) {
+    if (!c.hub) {
         step.exact = true;
-        step.method = fmt::format("holds already (token {} is a hub)", *c.verified.star_hub);
+        step.method = fmt::format("holds already (extra token {} is a hub)", extra_hub(c.original).value_or(0));
         return true;
     }
     const Pattern base = c.current();
-    if (c.options.keep_causal && base.n > 1) {
-        c.fail(RepairStatus::impossible,
-               "under --keep-causal no token can be a star hub: every token attends to the hub, and the hub to every "
-               "token, so tokens 0 and n-1 would have to attend to each other");
-        return false;
-    }
-    const auto hub = cheapest_hub(base, c.adds, base.p());
-    if (!hub) {
-        c.fail(RepairStatus::impossible,
-               fmt::format("no token can become a star hub within --budget {}: in some pattern its attended set, or that "
-                           "of a token that must attend to it, would gain more than that",
-                           *c.options.budget));
-        return false;
-    }
-    add_hub(base, c.adds, hub->token, base.p(), step.check);
-    step.added = hub->missing;
-    step.lower_bound = hub->missing;
+    const std::uint64_t before = c.adds.list.size();
+    add_hub(base, c.adds, *c.hub, base.p(), step.check);
+    step.added = c.adds.list.size() - before;
+    step.lower_bound = step.added;
     step.exact = true;
-    step.method = fmt::format("token {} made the hub in every pattern", hub->token);
-    step.bound = "the fewest missing connections over every candidate hub";
+    step.method = c.out.extra_token_added
+                      ? fmt::format("a new extra token {} (its output discarded) made the hub in every pattern", *c.hub)
+                      : fmt::format("extra token {} made the hub in every pattern", *c.hub);
+    step.bound = "the fewest connections over every possible hub: each extra token of the pattern, or a new one";
     return true;
+}
+
+// The pattern with one more token, n, declared extra, attending to nothing yet.
+Pattern with_extra_token(const Pattern& p) {
+    if (std::uint64_t(p.n) + 1 >= max_tokens) throw std::invalid_argument("no room for an extra token");
+    Pattern out = p;
+    out.layers.clear();
+    for (const auto& layer : p.layers) {
+        std::vector<std::uint64_t> offsets(layer.offsets().begin(), layer.offsets().end());
+        offsets.push_back(offsets.back());
+        out.layers.emplace_back(std::move(offsets), std::vector<token_t>(layer.targets().begin(), layer.targets().end()));
+    }
+    out.extra_tokens.push_back(p.n);
+    ++out.n;
+    return out;
+}
+
+// The cheapest hub for the star: an extra token of the pattern, or a new extra token (which
+// costs p (2n + 1): its own row of n + 1, and one connection from each of the n others). Costs
+// count on top of the self-loops; nullopt (with the reason) when no hub fits the constraints.
+struct HubChoice {
+    bool new_token = false;
+    token_t token = 0;
+    std::string reason;
+};
+
+HubChoice choose_hub(const Pattern& pattern, const RepairOptions& o) {
+    if (o.keep_causal)
+        return {false, 0, "under --keep-causal no star hub is possible: the hub and every token attend to each "
+                          "other, and one of each pair is the later token"};
+    // The self-loops first: every hub needs them, and hub_cost counts on top of them.
+    Additions self(pattern, o.budget);
+    for (std::size_t l = 0; l < pattern.p(); ++l)
+        for (token_t k = 0; k < pattern.n; ++k)
+            if (!pattern.layers[l].attends(k, k)) self.add(l, k, k, "self_attention");
+    const Pattern base = with_connections(pattern, self.list);
+    const auto columns = column_counts(base);
+    HubChoice best{true, pattern.n, ""};
+    std::uint64_t best_cost = std::uint64_t(pattern.p()) * (2 * std::uint64_t(pattern.n) + 1);
+    bool new_fits = !o.budget || *o.budget >= std::uint64_t(pattern.n) + 1;
+    for (std::size_t l = 0; l < pattern.p() && new_fits; ++l)
+        for (token_t k = 0; k < pattern.n && new_fits; ++k) new_fits = self.left(l, k) >= 1;
+    bool found = new_fits;
+    for (token_t e : pattern.extra_tokens) {
+        const std::uint64_t cost = hub_cost(base, columns, e, base.p());
+        if ((!found || cost <= best_cost) && (!o.budget || hub_fits(base, self, e, base.p()))) {
+            best = {false, e, ""};
+            best_cost = cost;
+            found = true;
+        }
+    }
+    if (!found)
+        best.reason = fmt::format("no star hub fits --budget {}: the hub attends to all {} tokens, which no attended "
+                                  "set of the pattern can gain",
+                                  *o.budget, pattern.n + (pattern.extra_tokens.empty() ? 1 : 0));
+    return best;
 }
 
 }  // namespace
@@ -441,6 +518,7 @@ Pattern with_connections(const Pattern& pattern, const std::vector<AddedConnecti
     out.name = pattern.name;
     out.description = pattern.description;
     out.n = pattern.n;
+    out.extra_tokens = pattern.extra_tokens;
     for (std::size_t l = 0; l < pattern.p(); ++l) {
         auto& extra = per_layer[l];
         const Layer& layer = pattern.layers[l];
@@ -491,6 +569,8 @@ RepairResult repair(const Pattern& pattern, const VerifyResult& original, const 
         step.text = h.text;
         const auto it = facts.find(h.check);
         step.held = it == facts.end() ? std::nullopt : it->second.holds;
+        // The star's hub must be an extra token (Zaheer et al. 2020, Definition 1).
+        if (h.check == "star") step.held = extra_hub(pattern).has_value();
         out.steps.push_back(std::move(step));
     }
     for (const auto& t : original.theorems)
@@ -502,13 +582,32 @@ RepairResult repair(const Pattern& pattern, const VerifyResult& original, const 
             return out;
         }
 
-    const Layer original_union = union_graph(pattern);
-    Context c{pattern, original, options, original_union, Additions(pattern, options.budget), out, {}, false};
     if (options.budget == 0) {
-        c.fail(RepairStatus::impossible,
-               theorem.id + " does not apply and --budget 0 allows no added connection");
+        out.status = RepairStatus::impossible;
+        out.reason = theorem.id + " does not apply and --budget 0 allows no added connection";
         return out;
     }
+    // BigBird's hub must be an extra token: a new one changes n, so it is decided first.
+    std::optional<token_t> hub;
+    Pattern working = pattern;
+    const bool star_needed = std::any_of(theorem.hypotheses.begin(), theorem.hypotheses.end(),
+                                         [](const Hypothesis& h) { return h.check == "star"; }) &&
+                             !extra_hub(pattern);
+    if (star_needed) {
+        const HubChoice choice = choose_hub(pattern, options);
+        if (!choice.reason.empty()) {
+            out.status = RepairStatus::impossible;
+            out.reason = choice.reason;
+            return out;
+        }
+        if (choice.new_token) {
+            working = with_extra_token(pattern);
+            out.extra_token_added = choice.token;
+        }
+        hub = choice.token;
+    }
+    const Layer original_union = union_graph(working);
+    Context c{working, original, options, original_union, Additions(working, options.budget), out, {}, false, hub};
     auto step_of = [&](const std::string& check) -> HypothesisRepair* {
         for (auto& s : out.steps)
             if (s.check == check) return &s;
@@ -517,7 +616,7 @@ RepairResult repair(const Pattern& pattern, const VerifyResult& original, const 
     auto* path_step = step_of("hamiltonian_path");
     auto* mix_step = step_of("reachability");
     c.joint = path_step && mix_step && path_step->held != true && mix_step->held != true && !options.keep_causal &&
-              !options.budget && pattern.n <= joint_max_n;
+              !options.budget && working.n <= joint_max_n;
     // A fixed order, whatever the registry lists: self-attention first (the other repairs rely on
     // it), then the star, the path, and full mixing on the union graph that the path leaves.
     bool ok = true;
@@ -554,16 +653,56 @@ RepairResult repair(const Pattern& pattern, const VerifyResult& original, const 
 
     out.added = c.adds.list;
     std::sort(out.added.begin(), out.added.end());
-    out.repaired = with_connections(pattern, out.added);
+    out.repaired = with_connections(working, out.added);
     out.repaired->name = pattern.name + " (repaired for " + theorem.id + ")";
     VerifyOptions vo = options.verify;
     vo.known_path = out.path;
     out.verified = verify(*out.repaired, vo);
+    if (!out.mixing.empty()) set_depth(out.mixing.front(), out.verified->reachability);
     bool applies = false;
     for (const auto& t : out.verified->theorems)
         if (t.id == theorem.id) applies = t.applies == true;
     if (!applies)
         c.fail(RepairStatus::not_found, "the repaired pattern does not verify: " + theorem.id + " does not apply");
+    return out;
+}
+
+std::string describe(const RepairResult& r, std::size_t max_listed) {
+    std::string out = fmt::format("repair toward {}\n  ({})\n", r.theorem, r.citation);
+    if (r.status == RepairStatus::already_holds) return out + "  nothing to repair: the theorem applies already\n";
+    if (r.status == RepairStatus::impossible) return out + "  no repair exists: " + r.reason + "\n";
+    if (r.status == RepairStatus::not_found && r.added.empty()) return out + "  no repair found: " + r.reason + "\n";
+    out += fmt::format("  {:<17} {:<12} {:>8} {:>12}  how\n", "hypothesis", "before", "added", "lower bound");
+    for (const auto& s : r.steps) {
+        const std::string before = !s.held ? "undetermined" : (*s.held ? "holds" : "FAILS");
+        out += fmt::format("  {:<17} {:<12} {:>8} {:>12}  {}{}\n", s.check, before, s.added, s.lower_bound,
+                           s.exact ? "exact: " : "bound: ", s.method);
+        if (!s.bound.empty() && s.added > 0) out += fmt::format("  {:<17} {:<12} {:>8} {:>12}    ({})\n", "", "", "", "", s.bound);
+    }
+    if (r.extra_token_added)
+        out += fmt::format("  plus one new extra token, {} (its output is discarded): the pattern has n = {} now\n",
+                           *r.extra_token_added, *r.extra_token_added + 1);
+    out += fmt::format("  total: {} added, lower bound {}: {}\n", plural(r.added.size(), "connection"), r.lower_bound,
+                       r.exact ? "the minimum" : r.bound);
+    out += "  added connections (pattern l: token k attends to j):\n";
+    for (std::size_t i = 0; i < r.added.size() && i < max_listed; ++i)
+        out += fmt::format("    pattern {}: token {} attends to {}  ({})\n", r.added[i].pattern, r.added[i].token,
+                           r.added[i].attends, r.added[i].check);
+    if (r.added.size() > max_listed)
+        out += fmt::format("    ... and {} more (--max-listed, --json, or the repaired file)\n", r.added.size() - max_listed);
+    if (!r.mixing.empty()) {
+        out += "  full mixing, connections against s (on top of the steps before it):\n";
+        out += fmt::format("    {:>10} {:>8}  {}\n", "added", "s", "how");
+        for (const auto& m : r.mixing)
+            out += fmt::format("    {:>10} {:>8}  {}{}\n", m.added, depth_text(m), m.strategy,
+                               m.note.empty() ? "" : " (" + m.note + ")");
+    }
+    if (r.verified) {
+        std::string s = r.verified->reachability.s ? fmt::format(", s = {}", *r.verified->reachability.s) : "";
+        out += fmt::format("  repaired pattern: {} connections{}, verdict {}\n", r.repaired->connections(), s,
+                           r.verified->verdict);
+    }
+    if (r.status == RepairStatus::not_found) out += "  NOT REPAIRED: " + r.reason + "\n";
     return out;
 }
 
@@ -586,6 +725,8 @@ nlohmann::json to_json(const RepairResult& r) {
         mixing.push_back({{"strategy", m.strategy},
                           {"added", m.added},
                           {"s", m.s ? json(*m.s) : json(nullptr)},
+                          {"s_lower", m.s_lower ? json(*m.s_lower) : json(nullptr)},
+                          {"s_upper", m.s_upper ? json(*m.s_upper) : json(nullptr)},
                           {"fits", m.fits},
                           {"note", m.note}});
     json doc = {{"theorem", r.theorem},
@@ -598,6 +739,7 @@ nlohmann::json to_json(const RepairResult& r) {
                 {"added", added},
                 {"mixing", mixing}};
     if (!r.reason.empty()) doc["reason"] = r.reason;
+    if (r.extra_token_added) doc["extra_token"] = *r.extra_token_added;
     if (r.verified) doc["repaired"] = {{"verdict", r.verified->verdict},
                                        {"s", r.verified->reachability.s ? json(*r.verified->reachability.s) : json(nullptr)},
                                        {"connections", r.verified->connections}};

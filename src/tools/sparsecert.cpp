@@ -24,6 +24,8 @@ const Command commands[] = {
      sparsecert::cli::report_command},
     {"prove", "prove each step of the construction for every real input with Z3, re-check with cvc5",
      sparsecert::cli::prove_command},
+    {"repair", "the fewest connections that make a failing pattern satisfy a theorem, re-verified",
+     sparsecert::cli::repair_command},
 };
 
 void usage(std::FILE* out) {

@@ -64,6 +64,7 @@ struct MixingOption {
     std::optional<std::uint64_t> s;      // the exact s of the result (check_reachability)
     bool fits = true;                    // within --keep-causal and the budget
     std::string note;
+    std::optional<std::uint64_t> s_lower, s_upper;  // when only bounds on s were proven in the budget
 };
 
 enum class RepairStatus {
@@ -86,6 +87,8 @@ struct RepairResult {
     std::optional<Pattern> repaired;
     std::optional<VerifyResult> verified;  // verify(repaired)
     std::vector<token_t> path;           // the Hamiltonian path built for the repaired pattern (yun2020)
+    // BigBird's star: a new extra token (the hub) appended to the pattern as this token, n.
+    std::optional<token_t> extra_token_added;
 };
 
 // The theorems repair() knows how to satisfy (the ids of the registry).
@@ -100,6 +103,10 @@ RepairResult repair(const Pattern& pattern, const VerifyResult& original, const 
 Pattern with_connections(const Pattern& pattern, const std::vector<AddedConnection>& added);
 
 std::string status_name(RepairStatus status);
+
+// The text of `sparsecert repair` for one theorem: the steps with their counts and bounds, the
+// first `max_listed` added connections, the trade-off table and the repaired pattern's verdict.
+std::string describe(const RepairResult& result, std::size_t max_listed = 20);
 
 // The JSON of `sparsecert repair --json` (keys in docs/repair.md).
 nlohmann::json to_json(const RepairResult& result);

@@ -8,5 +8,6 @@ int construct_command(int argc, char** argv);    // issue 4: the exact construct
 int approximate_command(int argc, char** argv);  // issue 5: the real network g and the error budget
 int report_command(int argc, char** argv);       // issue 7: the generated report (md, html, json)
 int prove_command(int argc, char** argv);        // issue 6: SMT proof obligations (Z3, cvc5)
+int repair_command(int argc, char** argv);       // the fewest connections that make a theorem apply
 
 }  // namespace sparsecert::cli
