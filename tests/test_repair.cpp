@@ -117,17 +117,17 @@ bool naive_yun(const Masks& masks) {
 }
 
 // The fewest connections (l, k, j) whose addition makes `holds` true, by subsets of growing
-// size; -1 when none up to `max_size` does. Both theorems require self-attention, so a missing
-// self-loop is in every solution: those are added first and counted, the rest searched.
+// size; -1 when none up to `max_size` does. With force_self_loops (Yun et al.'s theorem requires
+// self-attention) a missing self-loop is in every solution: those are added first and counted.
 template <typename Holds>
-int brute_force_minimum(const Masks& masks, Holds holds, int max_size) {
+int brute_force_minimum(const Masks& masks, Holds holds, int max_size, bool force_self_loops = true) {
     struct Pair {
         std::size_t l, k, j;
     };
     Masks base = masks;
     int forced = 0;
     for (auto& layer : base)
-        for (std::size_t k = 0; k < layer.size(); ++k)
+        for (std::size_t k = 0; k < layer.size() && force_self_loops; ++k)
             if (!(layer[k] >> k & 1)) layer[k] |= 1u << k, ++forced;
     std::vector<Pair> absent;
     for (std::size_t l = 0; l < base.size(); ++l)
@@ -292,54 +292,62 @@ TEST_CASE("repair toward yun2020: exact on small patterns against brute force", 
 }
 
 TEST_CASE("repair toward bigbird2020-star: exact on small patterns against brute force", "[repair]") {
-    // The hub is an extra token (Zaheer et al. 2020, Definition 1): one of the pattern's, made a
-    // hub by added connections (searched by brute force), or a new one, which costs p (2n + 1)
-    // (its row of n + 1 and one connection from each other token) on top of the self-loops.
+    // Zaheer et al. 2020, Definition 1 and Theorem 1: exactly one extra token x_0; every input token
+    // attends to itself and to x_0, x_0 attends to every input token; one graph in every layer.
+    auto star = [](const Masks& x, std::size_t hub) {
+        const std::size_t n = x[0].size();
+        for (const auto& layer : x) {
+            if (layer != x[0]) return false;
+            for (std::size_t k = 0; k < n; ++k)
+                if (k != hub && !((layer[k] >> k & 1) && (layer[k] >> hub & 1) && (layer[hub] >> k & 1))) return false;
+        }
+        return true;
+    };
     Rng rng{2007};
-    int existing = 0, added = 0;
+    int with_own = 0, with_new = 0;
     for (int trial = 0; trial < 80; ++trial) {
-        const std::size_t n = 2 + trial % 4, p = 1 + trial % 2;
-        const Masks m = random_masks(rng, n, p, 60, 80);
+        const std::size_t p = 1 + trial % 2, n = 2 + (trial / 2) % 3;
+        Masks m = random_masks(rng, n, p, 60, 80);
+        const bool own = trial % 3 != 0;  // the pattern declares one extra token, else none
+        const std::size_t hub = own ? std::size_t(rng.next() % n) : n;
         Pattern pattern = pattern_of(m);
-        std::vector<std::size_t> extra;
-        for (std::size_t e = 0; e + 1 < n; ++e)
-            if (rng.chance(30)) extra.push_back(e);
-        pattern.extra_tokens.assign(extra.begin(), extra.end());
-        auto star = [&](const Masks& x) {
-            if (!self_attention(x)) return false;
-            for (std::size_t h : extra) {
-                bool hub = true;
-                for (const auto& layer : x)
-                    for (std::size_t k = 0; k < n; ++k) hub = hub && (layer[h] >> k & 1) && (layer[k] >> h & 1);
-                if (hub) return true;
-            }
-            return false;
-        };
+        if (own) pattern.extra_tokens = {token_t(hub)};
         RepairOptions o;
         o.theorem = "bigbird2020-star";
         const RepairResult r = repair_of(pattern, o);
         INFO("trial " << trial << ": " << r.reason);
-        if (r.status == RepairStatus::already_holds) continue;
+        if (own && star(m, hub)) {
+            CHECK(r.status == RepairStatus::already_holds);
+            continue;
+        }
         REQUIRE(r.status == RepairStatus::repaired);
         CHECK(r.exact);
-        std::size_t missing_self = 0;
-        for (const auto& layer : m)
-            for (std::size_t k = 0; k < n; ++k) missing_self += !(layer[k] >> k & 1);
-        int truth = int(missing_self + p * (2 * n + 1));
-        const int with_existing = brute_force_minimum(m, star, truth);
-        if (with_existing >= 0) truth = with_existing;
-        CHECK(int(r.added.size()) == truth);
-        CHECK(r.extra_token_added.has_value() == (with_existing < 0 || with_existing > truth));
-        if (r.extra_token_added) {
-            CHECK(*r.extra_token_added == n);
+        CHECK(r.verified->star.holds);
+        if (own) {
+            CHECK_FALSE(r.extra_token_added);
+            CHECK(int(r.added.size()) ==
+                  brute_force_minimum(m, [&](const Masks& x) { return star(x, hub); }, int(r.added.size()), false));
+            ++with_own;
+        } else {
+            // A new extra token n (an empty row in every layer): every connection the star and the one
+            // graph need, counted naively.
+            REQUIRE(r.extra_token_added == token_t(n));
             CHECK(r.repaired->n == n + 1);
             CHECK(r.repaired->is_extra(token_t(n)));
+            std::size_t needed = 0;
+            for (const auto& layer : m)
+                for (std::size_t k = 0; k < n; ++k) {
+                    std::uint32_t d = 1u << k;
+                    for (const auto& other : m) d |= other[k];
+                    needed += __builtin_popcount(d & ~layer[k]) + 1;  // + the new token
+                }
+            needed += p * n;  // the new token's row: every input token
+            CHECK(r.added.size() == needed);
+            ++with_new;
         }
-        CHECK(r.verified->star_hub.has_value());
-        (r.extra_token_added ? added : existing)++;
     }
-    CHECK(existing > 5);
-    CHECK(added > 5);
+    CHECK(with_own > 10);
+    CHECK(with_new > 10);
 }
 
 TEST_CASE("repair: the failing catalogue patterns are repaired and re-verified with a certificate", "[repair]") {

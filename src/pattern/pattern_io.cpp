@@ -804,17 +804,22 @@ private:
     std::string key_;
 };
 
+// `path` "-" is standard input (named stdin_name in errors): read, never closed.
 std::string read_whole_file(const std::string& path) {
     auto system_problem = [](int error) { return std::error_code(error, std::generic_category()).message(); };
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const bool standard_input = path == "-";
+    const int fd = standard_input ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const std::string name = standard_input ? stdin_name : path;
     if (fd < 0) throw InputError(path, "", "cannot open file: " + system_problem(errno));
     struct Closer {
         int fd;
-        ~Closer() { ::close(fd); }
+        ~Closer() {
+            if (fd != STDIN_FILENO) ::close(fd);
+        }
     } closer{fd};
     struct stat info {};
-    if (::fstat(fd, &info) != 0) throw InputError(path, "", "cannot open file: " + system_problem(errno));
-    if (S_ISDIR(info.st_mode)) throw InputError(path, "", "cannot open file: " + system_problem(EISDIR));
+    if (::fstat(fd, &info) != 0) throw InputError(name, "", "cannot open file: " + system_problem(errno));
+    if (S_ISDIR(info.st_mode)) throw InputError(name, "", "cannot open file: " + system_problem(EISDIR));
     const bool regular = S_ISREG(info.st_mode);
     std::string text;
     if (regular) text.reserve(std::size_t(info.st_size));
@@ -823,12 +828,12 @@ std::string read_whole_file(const std::string& path) {
         const ssize_t got = ::read(fd, buffer.data(), buffer.size());
         if (got < 0) {
             if (errno == EINTR) continue;
-            throw InputError(path, "", "cannot read file: " + system_problem(errno));
+            throw InputError(name, "", "cannot read file: " + system_problem(errno));
         }
         if (got == 0) break;
         text.append(buffer.data(), std::size_t(got));
         if (!regular && text.size() > max_stream_bytes)
-            throw InputError(path, "", "cannot read file: more than 1 GiB from a stream");
+            throw InputError(name, "", "cannot read file: more than 1 GiB from a stream");
     }
     return text;
 }
@@ -898,7 +903,8 @@ Pattern parse_pattern(const json& doc, const std::string& file, std::optional<st
 }
 
 Pattern load_pattern_file(const std::string& path, std::optional<std::uint64_t> n_override) {
-    return parse_pattern(parse_json_text(read_whole_file(path), path), path, n_override);
+    const std::string name = path == "-" ? stdin_name : path;
+    return parse_pattern(parse_json_text(read_whole_file(path), name), name, n_override);
 }
 
 json to_explicit_json(const Pattern& pattern) {

@@ -112,19 +112,6 @@ void add_hub(const Pattern& p, Additions& adds, token_t h, std::size_t patterns,
     }
 }
 
-// An extra token that attends to every token and that every token attends to, in every pattern.
-std::optional<token_t> extra_hub(const Pattern& p) {
-    for (token_t e : p.extra_tokens) {
-        bool hub = true;
-        for (const auto& layer : p.layers) {
-            hub = hub && layer.degree(e) == p.n;
-            for (token_t k = 0; k < p.n && hub; ++k) hub = layer.attends(k, e);
-        }
-        if (hub) return e;
-    }
-    return std::nullopt;
-}
-
 // s of a trade-off row, or the bounds on it that were proven within the budget.
 void set_depth(MixingOption& row, const ReachabilityResult& r) {
     row.s = r.s;
@@ -169,7 +156,6 @@ struct Context {
     std::vector<std::uint64_t> mandatory_room;
     // Set when the path was chosen together with full mixing (small n).
     bool joint = false;
-    std::optional<token_t> hub;   // the star's hub, when the star needs repairing
 
     Pattern current() const { return with_connections(original, adds.list); }
     void fail(RepairStatus status, std::string reason) {
@@ -305,7 +291,7 @@ bool repair_hamiltonian_path(Context& c, HypothesisRepair& step) {
 std::vector<MixingOption> mixing_options(const Context& c, const Additions& adds, const Pattern& base,
                                          std::uint64_t fewest) {
     std::vector<MixingOption> rows;
-    rows.push_back({"fewest connections (Eswaran-Tarjan)", fewest, std::nullopt, true, "used for the repaired pattern"});
+    rows.push_back({"fewest connections (Eswaran-Tarjan)", fewest, std::nullopt, true, "used for the repaired pattern", {}, {}});
     const auto columns = column_counts(base);
     auto hub_row = [&](std::size_t patterns, const std::string& where) {
         token_t best = 0;
@@ -316,7 +302,7 @@ std::vector<MixingOption> mixing_options(const Context& c, const Additions& adds
         }
         Additions hub(base, std::nullopt);
         add_hub(base, hub, best, patterns, "reachability");
-        MixingOption row{fmt::format("one global token ({}){}", best, where), best_cost, std::nullopt, true, ""};
+        MixingOption row{fmt::format("one global token ({}){}", best, where), best_cost, std::nullopt, true, "", {}, {}};
         set_depth(row, reachability_of(with_connections(base, hub.list), c.options.verify));
         if (c.options.keep_causal) row.fits = false, row.note = "not causal";
         else if (c.options.budget && !hub_fits(base, adds, best, patterns)) row.fits = false, row.note = "exceeds the budget";
@@ -326,7 +312,7 @@ std::vector<MixingOption> mixing_options(const Context& c, const Additions& adds
     if (base.p() > 1) hub_row(1, " in pattern 0 only");
     // s = 1 means S_k^1 = A_k^1 = all tokens: the first pattern dense, nothing less.
     const std::uint64_t dense = std::uint64_t(base.n) * base.n - base.layers[0].connections();
-    MixingOption row{"pattern 0 dense (the only way to s = 1)", dense, 1, true, ""};
+    MixingOption row{"pattern 0 dense (the only way to s = 1)", dense, 1, true, "", {}, {}};
     if (c.options.keep_causal && base.n > 1) {
         row.fits = false, row.note = "not causal";
     } else if (c.options.budget) {
@@ -419,28 +405,6 @@ bool repair_reachability(Context& c, HypothesisRepair& step) {
     return true;
 }
 
-// BigBird's star (Zaheer et al. 2020, Definition 1): an extra token that attends to every token
-// and that every token attends to, in every pattern. The hub is chosen in repair() (an extra token
-// of the pattern, or a new one appended as token n, whichever needs fewer connections).
-bool repair_star(Context& c, HypothesisRepair& step) {
-    if (!c.hub) {
-        step.exact = true;
-        step.method = fmt::format("holds already (extra token {} is a hub)", extra_hub(c.original).value_or(0));
-        return true;
-    }
-    const Pattern base = c.current();
-    const std::uint64_t before = c.adds.list.size();
-    add_hub(base, c.adds, *c.hub, base.p(), step.check);
-    step.added = c.adds.list.size() - before;
-    step.lower_bound = step.added;
-    step.exact = true;
-    step.method = c.out.extra_token_added
-                      ? fmt::format("a new extra token {} (its output discarded) made the hub in every pattern", *c.hub)
-                      : fmt::format("extra token {} made the hub in every pattern", *c.hub);
-    step.bound = "the fewest connections over every possible hub: each extra token of the pattern, or a new one";
-    return true;
-}
-
 // The pattern with one more token, n, declared extra, attending to nothing yet.
 Pattern with_extra_token(const Pattern& p) {
     if (std::uint64_t(p.n) + 1 >= max_tokens) throw std::invalid_argument("no room for an extra token");
@@ -456,45 +420,55 @@ Pattern with_extra_token(const Pattern& p) {
     return out;
 }
 
-// The cheapest hub for the star: an extra token of the pattern, or a new extra token (which
-// costs p (2n + 1): its own row of n + 1, and one connection from each of the n others). Costs
-// count on top of the self-loops; nullopt (with the reason) when no hub fits the constraints.
-struct HubChoice {
-    bool new_token = false;
-    token_t token = 0;
-    std::string reason;
+// BigBird's star (Zaheer et al. 2020, Definition 1 and Theorem 1) on a pattern with exactly one
+// extra token x_0: in the final graph D every input token attends to itself and to x_0, x_0
+// attends to every input token, and (one_graph) every layer is D. Connections are only added, so
+// D must hold every pair of every layer too: D_k = (union over l of A_k^l) plus the star's pairs,
+// and D \ A^l, pattern by pattern, is the exact minimum. Without one_graph each layer only gains
+// the star's pairs it lacks.
+struct StarPlan {
+    std::vector<AddedConnection> added;  // checks "star" or "one_graph"
+    std::string infeasible;              // why the constraints rule it out (one line)
 };
 
-HubChoice choose_hub(const Pattern& pattern, const RepairOptions& o) {
-    if (o.keep_causal)
-        return {false, 0, "under --keep-causal no star hub is possible: the hub and every token attend to each "
-                          "other, and one of each pair is the later token"};
-    // The self-loops first: every hub needs them, and hub_cost counts on top of them.
-    Additions self(pattern, o.budget);
-    for (std::size_t l = 0; l < pattern.p(); ++l)
-        for (token_t k = 0; k < pattern.n; ++k)
-            if (!pattern.layers[l].attends(k, k)) self.add(l, k, k, "self_attention");
-    const Pattern base = with_connections(pattern, self.list);
-    const auto columns = column_counts(base);
-    HubChoice best{true, pattern.n, ""};
-    std::uint64_t best_cost = std::uint64_t(pattern.p()) * (2 * std::uint64_t(pattern.n) + 1);
-    bool new_fits = !o.budget || *o.budget >= std::uint64_t(pattern.n) + 1;
-    for (std::size_t l = 0; l < pattern.p() && new_fits; ++l)
-        for (token_t k = 0; k < pattern.n && new_fits; ++k) new_fits = self.left(l, k) >= 1;
-    bool found = new_fits;
-    for (token_t e : pattern.extra_tokens) {
-        const std::uint64_t cost = hub_cost(base, columns, e, base.p());
-        if ((!found || cost <= best_cost) && (!o.budget || hub_fits(base, self, e, base.p()))) {
-            best = {false, e, ""};
-            best_cost = cost;
-            found = true;
+StarPlan plan_star(const Pattern& w, bool one_graph, const RepairOptions& o) {
+    StarPlan plan;
+    const token_t hub = w.extra_tokens.front();
+    const Layer all = union_of(w.layers);
+    std::vector<token_t> target, star;
+    for (std::size_t l = 0; l < w.p(); ++l)
+        for (token_t k = 0; k < w.n; ++k) {
+            star.clear();
+            if (k == hub) {
+                for (token_t j = 0; j < w.n; ++j)
+                    if (j != hub) star.push_back(j);
+            } else {
+                star = {std::min(k, hub), std::max(k, hub)};
+            }
+            const auto own = w.layers[l].attended(k);
+            const auto base = one_graph ? all.attended(k) : own;
+            target.clear();
+            std::set_union(base.begin(), base.end(), star.begin(), star.end(), std::back_inserter(target));
+            std::uint64_t gained = 0;
+            for (std::size_t i = 0, e = 0; i < target.size(); ++i) {
+                while (e < own.size() && own[e] < target[i]) ++e;
+                if (e < own.size() && own[e] == target[i]) continue;
+                const token_t j = target[i];
+                if (o.keep_causal && j > k && plan.infeasible.empty())
+                    plan.infeasible = fmt::format("under --keep-causal the star needs token {} to attend to the later "
+                                                  "token {} (pattern {}); the hub and every input token attend to each "
+                                                  "other, so one of each pair attends forward",
+                                                  k, j, l);
+                ++gained;
+                const bool shared = one_graph && all.attends(k, j);
+                plan.added.push_back({l, k, j, shared ? "one_graph" : "star"});
+            }
+            if (o.budget && gained > *o.budget && plan.infeasible.empty())
+                plan.infeasible = fmt::format("the star needs {} connections added to the attended set of token {} in "
+                                              "pattern {}, more than --budget {}",
+                                              gained, k, l, *o.budget);
         }
-    }
-    if (!found)
-        best.reason = fmt::format("no star hub fits --budget {}: the hub attends to all {} tokens, which no attended "
-                                  "set of the pattern can gain",
-                                  *o.budget, pattern.n + (pattern.extra_tokens.empty() ? 1 : 0));
-    return best;
+    return plan;
 }
 
 }  // namespace
@@ -550,6 +524,31 @@ Pattern with_connections(const Pattern& pattern, const std::vector<AddedConnecti
     return out;
 }
 
+namespace {
+
+// The repaired pattern, verified with the path the repair built as a hint; "repaired" only when
+// the theorem applies to it.
+void finish(RepairResult& out, const Pattern& working, std::vector<AddedConnection> added, const std::string& name,
+            const std::string& theorem, const RepairOptions& options) {
+    out.added = std::move(added);
+    std::sort(out.added.begin(), out.added.end());
+    out.repaired = with_connections(working, out.added);
+    out.repaired->name = name + " (repaired for " + theorem + ")";
+    VerifyOptions vo = options.verify;
+    vo.known_path = out.path;
+    out.verified = verify(*out.repaired, vo);
+    if (!out.mixing.empty()) set_depth(out.mixing.front(), out.verified->reachability);
+    bool applies = false;
+    for (const auto& t : out.verified->theorems)
+        if (t.id == theorem) applies = t.applies == true;
+    if (!applies) {
+        out.status = RepairStatus::not_found;
+        out.reason = "the repaired pattern does not verify: " + theorem + " does not apply";
+    }
+}
+
+}  // namespace
+
 RepairResult repair(const Pattern& pattern, const VerifyResult& original, const RepairOptions& options) {
     validate(pattern);
     const auto registry = theorem_registry();
@@ -569,8 +568,6 @@ RepairResult repair(const Pattern& pattern, const VerifyResult& original, const 
         step.text = h.text;
         const auto it = facts.find(h.check);
         step.held = it == facts.end() ? std::nullopt : it->second.holds;
-        // The star's hub must be an extra token (Zaheer et al. 2020, Definition 1).
-        if (h.check == "star") step.held = extra_hub(pattern).has_value();
         out.steps.push_back(std::move(step));
     }
     for (const auto& t : original.theorems)
@@ -587,42 +584,74 @@ RepairResult repair(const Pattern& pattern, const VerifyResult& original, const 
         out.reason = theorem.id + " does not apply and --budget 0 allows no added connection";
         return out;
     }
-    // BigBird's hub must be an extra token: a new one changes n, so it is decided first.
-    std::optional<token_t> hub;
-    Pattern working = pattern;
-    const bool star_needed = std::any_of(theorem.hypotheses.begin(), theorem.hypotheses.end(),
-                                         [](const Hypothesis& h) { return h.check == "star"; }) &&
-                             !extra_hub(pattern);
-    if (star_needed) {
-        const HubChoice choice = choose_hub(pattern, options);
-        if (!choice.reason.empty()) {
-            out.status = RepairStatus::impossible;
-            out.reason = choice.reason;
-            return out;
-        }
-        if (choice.new_token) {
-            working = with_extra_token(pattern);
-            out.extra_token_added = choice.token;
-        }
-        hub = choice.token;
-    }
-    const Layer original_union = union_graph(working);
-    Context c{working, original, options, original_union, Additions(working, options.budget), out, {}, false, hub};
     auto step_of = [&](const std::string& check) -> HypothesisRepair* {
         for (auto& s : out.steps)
             if (s.check == check) return &s;
         return nullptr;
     };
+    if (auto* s = step_of("input_tokens_only")) {
+        if (!pattern.extra_tokens.empty()) {
+            out.status = RepairStatus::impossible;
+            out.reason = fmt::format("{} is stated for patterns over input tokens only, and this one declares {}, "
+                                     "which no added connection removes",
+                                     theorem.id, plural(pattern.extra_tokens.size(), "extra token"));
+            return out;
+        }
+        s->exact = true;
+        s->method = "holds (no extra tokens)";
+    }
+    if (auto* star = step_of("star")) {
+        // The star needs exactly one extra token: the pattern's own, or a new one appended as n.
+        if (pattern.extra_tokens.size() > 1) {
+            out.status = RepairStatus::impossible;
+            out.reason = fmt::format("the star has exactly one extra token x_0, and this pattern declares {}, which no "
+                                     "added connection changes",
+                                     pattern.extra_tokens.size());
+            return out;
+        }
+        const bool fresh = pattern.extra_tokens.empty();
+        const Pattern working = fresh ? with_extra_token(pattern) : pattern;
+        if (fresh) out.extra_token_added = pattern.n;
+        auto* same = step_of("one_graph");
+        StarPlan plan = plan_star(working, same != nullptr, options);
+        if (!plan.infeasible.empty()) {
+            out.status = RepairStatus::impossible;
+            out.reason = plan.infeasible;
+            return out;
+        }
+        for (auto* s : {star, same}) {
+            if (!s) continue;
+            s->added = std::count_if(plan.added.begin(), plan.added.end(), [&](const auto& a) { return a.check == s->check; });
+            s->lower_bound = s->added;
+            s->exact = true;
+            s->bound = "every added pair is in the final graph D and missing from that pattern";
+        }
+        star->method = fresh ? fmt::format("a new extra token {} (its output discarded) made x_0: it attends to every "
+                                           "input token, and every input token attends to itself and to it",
+                                           pattern.n)
+                             : fmt::format("the extra token {} made x_0: it attends to every input token, and every input "
+                                           "token attends to itself and to it",
+                                           pattern.extra_tokens.front());
+        if (same) same->method = "every layer made the union of all layers (and the star): one graph D";
+        out.lower_bound = plan.added.size();
+        out.exact = true;
+        out.bound = "the count is the minimum: D contains every pair of every layer and of the star, and nothing more";
+        finish(out, working, std::move(plan.added), pattern.name, theorem.id, options);
+        return out;
+    }
+
+    const Pattern& working = pattern;
+    const Layer original_union = union_graph(working);
+    Context c{working, original, options, original_union, Additions(working, options.budget), out, {}, false};
     auto* path_step = step_of("hamiltonian_path");
     auto* mix_step = step_of("reachability");
     c.joint = path_step && mix_step && path_step->held != true && mix_step->held != true && !options.keep_causal &&
               !options.budget && working.n <= joint_max_n;
     // A fixed order, whatever the registry lists: self-attention first (the other repairs rely on
-    // it), then the star, the path, and full mixing on the union graph that the path leaves.
+    // it), then the path, and full mixing on the union graph that the path leaves.
     bool ok = true;
     if (auto* s = step_of("self_attention")) ok = repair_self_attention(c, *s);
     c.mandatory_room = c.adds.room();
-    if (auto* s = step_of("star"); ok && s) ok = repair_star(c, *s);
     if (ok && path_step) ok = repair_hamiltonian_path(c, *path_step);
     if (ok && mix_step) ok = repair_reachability(c, *mix_step);
     if (!ok) return out;
@@ -651,19 +680,7 @@ RepairResult repair(const Pattern& pattern, const VerifyResult& original, const 
                                 plural(c.adds.list.size() - out.lower_bound, "connection"));
     }
 
-    out.added = c.adds.list;
-    std::sort(out.added.begin(), out.added.end());
-    out.repaired = with_connections(working, out.added);
-    out.repaired->name = pattern.name + " (repaired for " + theorem.id + ")";
-    VerifyOptions vo = options.verify;
-    vo.known_path = out.path;
-    out.verified = verify(*out.repaired, vo);
-    if (!out.mixing.empty()) set_depth(out.mixing.front(), out.verified->reachability);
-    bool applies = false;
-    for (const auto& t : out.verified->theorems)
-        if (t.id == theorem.id) applies = t.applies == true;
-    if (!applies)
-        c.fail(RepairStatus::not_found, "the repaired pattern does not verify: " + theorem.id + " does not apply");
+    finish(out, working, c.adds.list, pattern.name, theorem.id, options);
     return out;
 }
 

@@ -2,9 +2,7 @@
 // theorem, the repaired pattern written and re-verified with a certificate (docs/repair.md). A
 // thin driver over sparsecert/repair/repair.hpp.
 #include <algorithm>
-#include <cstdio>
-#include <fstream>
-#include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,20 +12,26 @@
 #include <nlohmann/json.hpp>
 
 #include "commands/commands.hpp"
+#include "common/json_output.hpp"
+#include "common/output_file.hpp"
+#include "common/pattern_args.hpp"
 #include "common/terminal.hpp"
-#include "common/usage.hpp"
 #include "sparsecert/certify/certificate.hpp"
 #include "sparsecert/pattern/pattern_io.hpp"
 #include "sparsecert/repair/repair.hpp"
-#include "sparsecert/support/input_error.hpp"
 
 namespace sparsecert::cli {
 
 namespace {
 
-constexpr const char* prog = "sparsecert repair";
-
-int bad_usage(const std::string& option, const std::string& problem) { return usage_error(prog, option, problem); }
+struct RepairArgs {
+    std::string file, theorem, out, certificate;
+    std::optional<std::uint64_t> n, budget;
+    bool keep_causal = false;
+    tools::JsonOutput json;
+    double timeout = 60;
+    std::size_t max_listed = 20;
+};
 
 // "dir/name.json" -> "dir/name.cert.json".
 std::string certificate_path(const std::string& out) {
@@ -35,63 +39,25 @@ std::string certificate_path(const std::string& out) {
     return stem + ".cert.json";
 }
 
-}  // namespace
-
-int repair_command(int argc, char** argv) {
-    CLI::App app{"sparsecert repair: the fewest connections to add to a pattern so that a sufficient theorem "
-                 "(yun2020: Yun et al. 2020, Theorem 1; bigbird2020-star: Zaheer et al. 2020, Theorem 1) applies, "
-                 "with a lower bound beside the count, the trade-off between connections and the mixing depth s, "
-                 "and the repaired pattern written as a pattern file with its certificate (docs/repair.md).\n\n"
-                 "Exit status: 0 repaired (or nothing to repair), 1 no repair exists under the constraints, "
-                 "3 none found within them (no proof that none exists), 2 bad input or usage.",
-                 prog};
-    std::string file, theorem, out_file, cert_file;
-    std::optional<std::uint64_t> n, budget;
-    bool keep_causal = false, json_out = false;
-    double timeout = 60;
-    std::size_t max_listed = 20;
-    app.add_option("FILE", file, "pattern file (docs/pattern-format.md)")->required();
-    app.add_option("--n", n, "number of tokens, for size-generic files");
-    app.add_option("--theorem", theorem, "the theorem to satisfy: yun2020 or bigbird2020-star (default: both, the "
-                                         "cheaper one is written)");
-    app.add_option("--budget", budget, "at most K connections added to any one attended set A_k^l");
-    app.add_flag("--keep-causal", keep_causal, "only add connections to earlier tokens (j <= k), so a causal mask stays causal");
-    app.add_option("--out", out_file, "write the repaired pattern here (explicit JSON) and its certificate beside it");
-    app.add_option("--certificate", cert_file, "the certificate's file (default: --out with .cert.json)");
-    app.add_flag("--json", json_out, "print the result as JSON (keys in docs/repair.md)");
-    app.add_option("--timeout", timeout, "time budget in seconds for each search, as verify-pattern (default 60)");
-    app.add_option("--max-listed", max_listed, "added connections listed in the text output (default 20)");
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp&) {
-        std::cout << app.help();
-        return 0;
-    } catch (const CLI::ParseError& e) {
-        return bad_usage("", e.what());
-    }
+// Every theorem tried, the repaired pattern of the cheapest one written (an added extra token
+// counts as one connection more).
+int run_repair(tools::Context& context, RepairArgs& a) {
     std::vector<std::string> theorems = repairable_theorems();
-    if (!theorem.empty()) {
-        if (std::find(theorems.begin(), theorems.end(), theorem) == theorems.end())
-            return bad_usage("--theorem", fmt::format("'{}' is not one of yun2020, bigbird2020-star", theorem));
-        theorems = {theorem};
+    if (!a.theorem.empty()) {
+        if (std::find(theorems.begin(), theorems.end(), a.theorem) == theorems.end())
+            throw tools::UsageError{"--theorem", fmt::format("'{}' is not one of yun2020, bigbird2020-star", a.theorem)};
+        theorems = {a.theorem};
     }
-    if (!(timeout > 0)) return bad_usage("--timeout", "must be a positive number of seconds");
-    if (!cert_file.empty() && out_file.empty()) return bad_usage("--certificate", "needs --out");
+    if (!(a.timeout > 0)) throw tools::UsageError{"--timeout", "must be a positive number of seconds"};
+    if (!a.certificate.empty() && a.out.empty()) throw tools::UsageError{"--certificate", "needs --out"};
 
-    Pattern pattern;
-    try {
-        pattern = load_pattern_file(file, n);
-    } catch (const InputError& e) {
-        std::fprintf(stderr, "%s\n", e.what());
-        return 2;
-    }
-
-    tools::StatusLine status;
-    status.set_prefix(std::string(prog) + ": ");
+    tools::StatusLine status(context.quiet());
+    status.set_prefix(context.prog() + ": ");
+    const Pattern pattern = tools::load_pattern(a.file, a.n, status.callback());
     RepairOptions options;
-    options.keep_causal = keep_causal;
-    options.budget = budget;
-    options.verify.timeout_seconds = timeout;
+    options.keep_causal = a.keep_causal;
+    options.budget = a.budget;
+    options.verify.timeout_seconds = a.timeout;
     options.verify.progress = status.callback();
     const VerifyResult original = verify(pattern, options.verify);
     std::vector<RepairResult> results;
@@ -101,47 +67,42 @@ int repair_command(int argc, char** argv) {
     }
     status.clear();
 
-    // The repair written: the requested theorem's, or the one with fewest connections.
     const RepairResult* chosen = nullptr;
+    auto cost = [](const RepairResult& r) { return r.added.size() + (r.extra_token_added ? 1 : 0); };
     for (const auto& r : results)
-        if (r.status == RepairStatus::repaired &&
-            (!chosen || r.added.size() + r.extra_token_added.has_value() <
-                            chosen->added.size() + chosen->extra_token_added.has_value()))
-            chosen = &r;
-    if (!out_file.empty() && chosen) {
-        if (cert_file.empty()) cert_file = certificate_path(out_file);
+        if (r.status == RepairStatus::repaired && (!chosen || cost(r) < cost(*chosen))) chosen = &r;
+    if (!a.out.empty() && chosen) {
+        if (a.certificate.empty()) a.certificate = certificate_path(a.out);
+        tools::write_output_file(a.out, to_explicit_json(*chosen->repaired).dump() + "\n");
+        std::string stem = a.certificate.substr(a.certificate.find_last_of('/') + 1);
+        if (stem.ends_with(".cert.json")) stem.resize(stem.size() - 10);
         try {
-            std::ofstream f(out_file, std::ios::binary);
-            f << to_explicit_json(*chosen->repaired).dump() << "\n";
-            f.close();
-            if (!f) throw std::runtime_error(out_file + ": cannot write the file");
-            std::string stem = cert_file.substr(cert_file.find_last_of('/') + 1);
-            if (stem.ends_with(".cert.json")) stem.resize(stem.size() - 10);
-            write_certificate(make_certificate(*chosen->repaired, *chosen->verified, stem), cert_file);
+            write_certificate(make_certificate(*chosen->repaired, *chosen->verified, stem), a.certificate);
         } catch (const std::runtime_error& e) {
-            return bad_usage("--out", e.what());
+            throw tools::UsageError{"--certificate", e.what()};
         }
     }
 
-    if (json_out) {
-        nlohmann::json doc = {{"file", file}, {"pattern", pattern.name}, {"n", pattern.n}, {"p", pattern.p()},
+    const std::string name = tools::display_name(a.file);
+    if (a.json.json) {
+        nlohmann::json doc = {{"file", name}, {"pattern", pattern.name}, {"n", pattern.n}, {"p", pattern.p()},
                               {"verdict", original.verdict}};
         nlohmann::json list = nlohmann::json::array();
         for (const auto& r : results) list.push_back(to_json(r));
         doc["repairs"] = list;
-        doc["written"] = chosen && !out_file.empty() ? nlohmann::json{{"theorem", chosen->theorem}, {"pattern", out_file},
-                                                                      {"certificate", cert_file}}
-                                                     : nlohmann::json(nullptr);
-        std::cout << doc.dump(2) << "\n";
+        doc["written"] = chosen && !a.out.empty()
+                             ? nlohmann::json{{"theorem", chosen->theorem}, {"pattern", a.out}, {"certificate", a.certificate}}
+                             : nlohmann::json(nullptr);
+        context.out() << tools::json_text(doc, a.json);
     } else {
-        std::cout << fmt::format("{}: {} (n = {}, p = {}): verdict {}\n", file, pattern.name, pattern.n, pattern.p(),
-                                 original.verdict);
-        for (const auto& r : results) std::cout << describe(r, max_listed);
-        if (chosen && !out_file.empty())
-            std::cout << fmt::format("written: {} (the repair toward {}), certificate {}\n", out_file, chosen->theorem,
-                                     cert_file);
+        context.out() << fmt::format("{}: {} (n = {}, p = {}): verdict {}\n", name, pattern.name, pattern.n, pattern.p(),
+                                     original.verdict);
+        for (const auto& r : results) context.out() << describe(r, a.max_listed);
+        if (chosen && !a.out.empty())
+            context.out() << fmt::format("written: {} (the repair toward {}), certificate {}\n", a.out, chosen->theorem,
+                                         a.certificate);
         else if (chosen)
-            std::cout << "add --out FILE to write the repaired pattern and its certificate\n";
+            context.out() << "add --out FILE to write the repaired pattern and its certificate\n";
     }
 
     bool any_ok = false, any_not_found = false;
@@ -150,6 +111,33 @@ int repair_command(int argc, char** argv) {
         any_not_found |= r.status == RepairStatus::not_found;
     }
     return any_ok ? 0 : (any_not_found ? 3 : 1);
+}
+
+}  // namespace
+
+tools::Action repair_command(CLI::App& app, tools::Context& context) {
+    auto a = std::make_shared<RepairArgs>();
+    app.description("The fewest connections to add to a pattern so that a sufficient theorem applies (yun2020: Yun et "
+                    "al. 2020, Theorem 1; bigbird2020-star: Zaheer et al. 2020, Theorem 1, with an extra hub token), "
+                    "with a lower bound beside the count, the trade-off between connections and the mixing depth s, "
+                    "and the repaired pattern written with its certificate (docs/repair.md).");
+    app.add_option("FILE", a->file, tools::pattern_file_help)->required();
+    tools::add_n_option(app, a->n);
+    app.add_option("--theorem", a->theorem,
+                   "the theorem to satisfy: yun2020 or bigbird2020-star (default: both; the cheaper is written)");
+    app.add_option("--budget", a->budget, "at most K connections added to any one attended set A_k^l");
+    app.add_flag("--keep-causal", a->keep_causal,
+                 "only add connections to earlier tokens (j <= k), so that a causal mask stays causal");
+    app.add_option("--out", a->out, "write the repaired pattern here (explicit JSON) and its certificate beside it");
+    app.add_option("--certificate", a->certificate, "the certificate's file (default: --out with .cert.json)");
+    tools::add_json_options(app, a->json, "print the result as JSON (keys in docs/repair.md)");
+    app.add_option("--timeout", a->timeout, "time budget in seconds for each search, as verify-pattern (default 60)");
+    app.add_option("--max-listed", a->max_listed, "added connections listed in the text output (default 20)");
+    tools::standard_options(app, context,
+                            {{0, "repaired and re-verified (or nothing to repair), for some theorem tried"},
+                             {1, "no repair exists under the constraints (the reason is a proof), for every theorem"},
+                             {3, "no repair found within the constraints, with no proof that none exists"}});
+    return [&context, a] { return run_repair(context, *a); };
 }
 
 }  // namespace sparsecert::cli
