@@ -10,9 +10,10 @@ packages=(
   cvc5 python3
 )
 # Extra packages for the test run (tools/test.sh passes --tests): Catch2 for the tests; chromium
-# renders report.html headless in tests/test_report.cpp.
+# renders report.html headless in tests/test_report.cpp; coq (8.16, its standard library only) builds
+# theorems/coq/ and checks the Coq form of certificates (tests/test_coq.cpp).
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(catch2 python3-jsonschema chromium)
+  packages+=(catch2 python3-jsonschema chromium coq)
 fi
 # Extra packages for the benchmarks (bench/run.sh passes --bench).
 if [[ "${1:-}" == "--bench" ]]; then

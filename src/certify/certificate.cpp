@@ -1,4 +1,5 @@
 #include "sparsecert/certify/certificate.hpp"
+#include "sparsecert/version.hpp"
 
 #include <fstream>
 #include <limits>
@@ -115,6 +116,7 @@ Certificate make_certificate(const Pattern& pattern, const VerifyResult& v, cons
     }
 
     json doc = {{"format", certificate_format},
+                {"sparsecert_version", version},  // which program wrote it; the checker trusts nothing in it
                 {"pattern", v.name},
                 {"n", v.n},
                 {"p", v.p},

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -42,9 +43,11 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/output_file.hpp"
 #include "common/pattern_args.hpp"
 #include "common/program.hpp"
 #include "sparsecert/certify/certificate.hpp"
+#include "sparsecert/certify/coq_export.hpp"
 #include "sparsecert/certify/theorems.hpp"
 #include "sparsecert/pattern/pattern_io.hpp"
 #include "sparsecert/support/input_error.hpp"
@@ -969,12 +972,33 @@ int run(const std::string& pattern_file, const std::string& certificate_file, st
     }
 }
 
+// --coq OUT.v: writes the pattern and the certificate as a Coq file instead of checking; coqc on
+// that file is the check (docs/trust.md, "The Coq check").
+int export_coq(const std::string& out_file, const std::string& pattern_file, const std::string& certificate_file,
+               std::optional<std::uint64_t> n, std::ostream& out) {
+    const Pattern p = sparsecert::load_pattern_file(pattern_file, n);
+    const auto coq = sparsecert::coq_certificate(p, read_bounded(certificate_file, certificate_limit(p)), certificate_file);
+    sparsecert::tools::write_output_file(out_file, coq.text);
+    out << "wrote " << out_file << " (n = " << p.n << "): Theorem verdict : " << coq.statement << "\n";
+    for (const auto& note : coq.unchecked) out << "  not in the Coq file: " << note << "\n";
+    return 0;
+}
+
+// coqc names the module after the file: MODULE.v, MODULE of letters, digits and _.
+bool coq_file_name(const std::string& file) {
+    const std::filesystem::path path(file);
+    const std::string stem = path.stem().string();
+    return path.extension() == ".v" && !stem.empty() && !std::isdigit(static_cast<unsigned char>(stem[0])) &&
+           std::all_of(stem.begin(), stem.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
 // The command line (src/tools/common/program.hpp: --help with the exit statuses, --version, --quiet).
 sparsecert::tools::Action check_command(CLI::App& app, sparsecert::tools::Context& context) {
     struct Args {
         std::string pattern, certificate;
         std::optional<std::uint64_t> n;
         double timeout = 600;
+        std::optional<std::string> coq;
     };
     auto a = std::make_shared<Args>();
     app.description("Re-check a verify-pattern certificate against its pattern at n = N (default: the file's n), with "
@@ -983,6 +1007,10 @@ sparsecert::tools::Action check_command(CLI::App& app, sparsecert::tools::Contex
     app.add_option("CERTIFICATE", a->certificate, "the certificate (verify-pattern --certificate)")->required();
     sparsecert::tools::add_n_option(app, a->n);
     app.add_option("--timeout", a->timeout, "the solver's budget in seconds for a solver refutation (default 600)");
+    app.add_option("--coq", a->coq,
+                   "instead of checking, write the pattern and the certificate as the Coq file OUT.v; "
+                   "coqc -Q build/coq Sparsecert OUT.v is the check (docs/trust.md, \"The Coq check\"); exit 0 when written")
+        ->type_name("OUT.v");
     sparsecert::tools::standard_options(app, context,
                                         {{0, "valid"},
                                          {1, "invalid (the line says why)"},
@@ -991,6 +1019,12 @@ sparsecert::tools::Action check_command(CLI::App& app, sparsecert::tools::Contex
         if (!(a->timeout > 0 && a->timeout <= 1e6))
             throw sparsecert::tools::UsageError{"--timeout", "expected a positive number of seconds, at most 10^6"};
         limit_memory();
+        if (a->coq) {
+            if (!coq_file_name(*a->coq))
+                throw sparsecert::tools::UsageError{"--coq", "a Coq file is named MODULE.v, MODULE of letters, digits and _, "
+                                                             "not starting with a digit: " + *a->coq};
+            return export_coq(*a->coq, a->pattern, a->certificate, a->n, context.out());
+        }
         return run(a->pattern, a->certificate, a->n, a->timeout, context.out());
     };
 }
