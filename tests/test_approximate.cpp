@@ -1,4 +1,4 @@
-// The real network g and the measured error budget (issue 5): the four-ReLU form, the kernels,
+// The real network g and the measured error budget (docs/approximate.md): the four-ReLU form, the kernels,
 // Assumption 2 at the computed temperatures, the error falling with t, and the command.
 #include <catch2/catch.hpp>
 

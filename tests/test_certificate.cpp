@@ -1,4 +1,4 @@
-// Certificates (issue 3): every verdict round-trips through check-certificate, and each kind of
+// Certificates (docs/trust.md): every verdict round-trips through check-certificate, and each kind of
 // wrong evidence is rejected with a message that says what is wrong.
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-// The constructive network (issue 4): every check holds on the paper's pattern families at small n,
+// The constructive network (docs/construction.md): every check holds on the paper's pattern families at small n,
 // patterns outside Assumption 1 are refused with the reason, and broken constants are caught.
 #include <catch2/catch.hpp>
 
@@ -116,7 +116,7 @@ TEST_CASE("construct: the paper's families at small n pass every check", "[const
     }
 }
 
-TEST_CASE("construct: the done-means configuration (star, n = 4, d = 1, delta = 1/4, mean)", "[construct]") {
+TEST_CASE("construct: the reference configuration (star, n = 4, d = 1, delta = 1/4, mean)", "[construct]") {
     const Pattern p = make("star", 4, {families::star(4, 3, false)});
     const ConstructReport rep = run(p, opts(1, 4), "mean");
     require_all_hold(rep);
@@ -331,7 +331,7 @@ TEST_CASE("construct: the evaluators agree, and g_bar is constant on every cube"
 }
 
 TEST_CASE("construct: random patterns, random start phases, both all-max starts", "[construct]") {
-    // theory.md reports an exact-fraction check on 25 random patterns; this is a small, seeded
+    // docs/theory.md (section 8, R4) reports an exact-fraction check on 25 random patterns; this is a small, seeded
     // version of it (docs/construction.md reports a larger run). The cases are drawn once (Catch
     // re-enters the test case for every section).
     struct Case {

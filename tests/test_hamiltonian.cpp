@@ -1,6 +1,6 @@
-// Condition 2 of Assumption 1 (theory.md section 2): the Hamiltonian-path pipeline of
+// Condition 2 of Assumption 1 (docs/theory.md section 2): the Hamiltonian-path pipeline of
 // src/conditions/hamiltonian.cpp, checked against tiny local generators, an independent re-check of every
-// certificate, and a deliberately naive bitmask DP (algorithms.md section 1.3) on random patterns.
+// certificate, and a deliberately naive bitmask DP (docs/algorithms.md section 1.3) on random patterns.
 #include <catch2/catch.hpp>
 
 #include <algorithm>

@@ -1,5 +1,5 @@
-// Condition 3 (theory.md section 2): the mixing depth s and its certificates, checked against the
-// paper's claims (theory.md section 6) and against a deliberately naive reference.
+// Condition 3 (docs/theory.md section 2): the mixing depth s and its certificates, checked against the
+// paper's claims (docs/theory.md section 6) and against a deliberately naive reference.
 #include <catch2/catch.hpp>
 
 #include <algorithm>

@@ -87,7 +87,7 @@ bool naive_strongly_connected(const std::vector<std::uint32_t>& out) {
     return true;
 }
 
-// S_k^t straight from the definition (theory.md section 2), any pattern; a finite s exists when
+// S_k^t straight from the definition (docs/theory.md section 2), any pattern; a finite s exists when
 // some t up to the number of states makes every set complete.
 bool naive_finite_s(const Masks& masks) {
     const std::size_t n = masks[0].size(), p = masks.size();

@@ -1,4 +1,4 @@
-// verify(): the three checks combined, on hand-made edge cases (issue 2, item 8).
+// verify(): the three checks combined, on hand-made edge cases.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>

@@ -19,7 +19,7 @@ json closure_json(const ClosureSet& c) {
     return {{"k", c.k}, {"j", c.j}, {"set", c.members}};
 }
 
-// Condition 2 (theory.md section 2): the path, or a refutation of one of the kinds docs/trust.md
+// Condition 2 (docs/theory.md section 2): the path, or a refutation of one of the kinds docs/trust.md
 // lists. The search's "scc-chain" is the checker's "component-order": labels that never decrease
 // along an edge, and a gap between consecutive labels that no edge bridges.
 json path_json(const Pattern& pattern, const HamiltonianResult& h, const std::string& stem,

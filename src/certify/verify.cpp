@@ -20,7 +20,7 @@ std::optional<bool> all_of(std::initializer_list<std::optional<bool>> values) {
 
 namespace {
 
-// Whether every input token eventually influences every input token (theory.md section 5, with
+// Whether every input token eventually influences every input token (docs/theory.md section 5, with
 // the residual connection: see closure.hpp). Influence follows the union graph's paths, so two
 // graph searches decide it: a closure set refutes it, and otherwise it holds.
 CheckOutcome influence_outcome(const VerifyResult& r) {
@@ -97,7 +97,7 @@ VerifyResult verify(const Pattern& pattern, const VerifyOptions& options) {
     r.theorem_applies =
         all_of({r.input_tokens_only, r.self_attention.holds, r.hamiltonian_path.holds, r.reachability.holds});
 
-    // The other theorems' facts (theory.md section 5): all are O(n + connections).
+    // The other theorems' facts (docs/theory.md section 5): all are O(n + connections).
     report(options.progress, "star and closure", 0.0);
     r.star = check_star(pattern);
     r.one_graph = same_graph_in_every_layer(pattern);
@@ -176,7 +176,7 @@ std::string path_excerpt(const std::vector<token_t>& path) {
                        path[path.size() - 2], path.back());
 }
 
-// Why the verdict holds, naming the theorem that decides it (theory.md section 5).
+// Why the verdict holds, naming the theorem that decides it (docs/theory.md section 5).
 std::string verdict_because(const VerifyResult& r) {
     std::string because;
     for (const auto& t : r.theorems) {

@@ -1,10 +1,10 @@
-// Condition 2 of Assumption 1 (theory.md section 2): a directed Hamiltonian path in the union
+// Condition 2 of Assumption 1 (docs/theory.md section 2): a directed Hamiltonian path in the union
 // graph (edge j -> k whenever k attends to j in some pattern, j != k). Directed Hamiltonian path
 // is NP-complete, so the checker is a pipeline in which every answer carries evidence
-// (algorithms.md section 0, item 1, and section 1):
+// (docs/algorithms.md section 1):
 //
 //   1. obvious token orders, checked directly on the pattern before any graph is built (a local
-//      window already gives 0 -> 1 -> ... -> n-1; algorithms.md section 1.1), then, on the union
+//      window already gives 0 -> 1 -> ... -> n-1; docs/algorithms.md section 1.1), then, on the union
 //      graph, the same orders with global tokens inserted wherever they break;
 //   2. polynomial refutations with small certificates (section 1.2): two sources, two sinks, a
 //      condensation that is not a chain (which also decides the DAG case exactly, section 1.1),
@@ -255,7 +255,7 @@ std::optional<HamiltonianResult> try_bridged_orders(const Pattern& pattern, cons
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stage 2: polynomial refutations (algorithms.md section 1.2).
+// Stage 2: polynomial refutations (docs/algorithms.md section 1.2).
 
 // A path begins at one token and ends at one token: every other token has a predecessor and a
 // successor on it.
@@ -296,7 +296,7 @@ struct SccChain {
 
 // A Hamiltonian path visits the strongly connected components in topological order of the
 // condensation, each one contiguously, so consecutive components need an edge between them
-// (algorithms.md section 1.2). The labelling is monotone along every edge, which is all a checker
+// (docs/algorithms.md section 1.2). The labelling is monotone along every edge, which is all a checker
 // needs: along any path labels never decrease, so a path through every label must step from the
 // last token of label a straight to label a + 1. When every component is a single token (the
 // union graph is a DAG, e.g. causal masks) this decides the question exactly (section 1.1).
@@ -577,7 +577,7 @@ std::optional<HamiltonianResult> refute_by_separator(const UnionGraph& g) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stage 3: pruned depth-first search (algorithms.md sections 1.3 and 1.4).
+// Stage 3: pruned depth-first search (docs/algorithms.md sections 1.3 and 1.4).
 
 struct DfsOutcome {
     enum class Status { found, exhausted, stopped };
@@ -597,7 +597,7 @@ std::uint64_t mix64(std::uint64_t z) {  // splitmix64's finaliser: tie-breaking 
 // Extends a path along `succ` (successor lists in the search direction; `pred` the predecessor
 // lists). Per token it keeps the number of unvisited predecessors and successors and the XOR of
 // their ids (so that when one is left, its id is at hand). Pruning, all of it necessary
-// conditions for "a path from the current end through every unvisited token" (algorithms.md
+// conditions for "a path from the current end through every unvisited token" (docs/algorithms.md
 // sections 1.2-1.3; degree-2 forcing after Vandegriend-Culberson):
 //  - an unvisited token with no unvisited successor must end the path: two such are a dead end;
 //  - an unvisited token with no unvisited predecessor can only come right after the current end:
@@ -929,7 +929,7 @@ private:
 };
 
 // Restarts with doubling node budgets (a heavy-tailed search should not sit in one bad subtree;
-// algorithms.md section 1.3, "iterated restarts"), each round a complete DFS with its own
+// docs/algorithms.md section 1.3, "iterated restarts"), each round a complete DFS with its own
 // tie-breaking, so a round that finishes within its budget proves that no path exists.
 DfsOutcome pruned_dfs(const Layer& pred, const Layer& succ, const std::vector<token_t>& starts,
                       std::optional<SuccessorMatching> matching, std::uint64_t node_limit,

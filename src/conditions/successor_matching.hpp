@@ -1,5 +1,5 @@
 // The successor matching of the union graph (internal to the library): the assignment relaxation
-// of a Hamiltonian path (algorithms.md section 1.2). The Hamiltonian-path search keeps one up to
+// of a Hamiltonian path (docs/algorithms.md section 1.2). The Hamiltonian-path search keeps one up to
 // date move by move; the path completion of sparsecert/repair/ starts from a maximum one.
 #pragma once
 
@@ -15,7 +15,7 @@ namespace sparsecert::detail {
 inline constexpr token_t no_token = ~token_t{0};
 
 // A matching "y comes right after x" between the tokens as predecessors (x) and as successors
-// (y), along edges x -> y: the assignment relaxation of algorithms.md section 1.2. A Hamiltonian
+// (y), along edges x -> y: the assignment relaxation of docs/algorithms.md section 1.2. A Hamiltonian
 // path gives one that leaves only its first token without a predecessor, so a maximum matching
 // that leaves two tokens without one refutes the path (Hall's condition, via Konig).
 struct SuccessorMatching {

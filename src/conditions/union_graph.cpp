@@ -1,4 +1,4 @@
-// The union graph of Assumption 1, condition 2 (theory.md section 2; algorithms.md section 1.1):
+// The union graph of Assumption 1, condition 2 (docs/theory.md section 2; docs/algorithms.md section 1.1):
 // edge j -> k whenever k attends to j in some pattern and j != k. Stored as in-neighbour lists
 // (row k = union over l of A_k^l, minus k), which is exactly the CSR shape of a Layer.
 //

@@ -158,7 +158,7 @@ Construction build_contextual_mapping(const Pattern& pattern, std::span<const to
 
     // Column ids: u . x with u = (1, m, ..., m^{d-1}) maps the m^d grid columns onto
     // {0, 1/m, ..., (m^d - 1)/m}; an offset o adds o c_d, c_d = sum_{i<d} m^i > (m^d - 1)/m, so
-    // columns with different offsets have ids in disjoint buckets (theory.md section 4 (b)).
+    // columns with different offsets have ids in disjoint buckets (docs/theory.md section 4 (b)).
     c.u.resize(d);
     for (std::uint32_t i = 0; i < d; ++i) c.u[i] = power(Rational(m), i);
     c.bucket_width = std::accumulate(c.u.begin(), c.u.end(), Rational(0));

@@ -40,7 +40,7 @@ std::string yes_no(const std::optional<bool>& v) { return !v ? "?" : (*v ? "yes"
 std::string growth_text(const std::optional<double>& e) {
     if (!e) return "-";
     std::string s = fmt::format("{:.2f}", *e);
-    // The classes a designer asks about (theory.md section 6): O(n), O(n^1.5), O(n^2).
+    // The classes a designer asks about (docs/theory.md section 6): O(n), O(n^1.5), O(n^2).
     for (auto [target, label] : {std::pair{1.0, "O(n)"}, std::pair{1.5, "O(n^1.5)"}, std::pair{2.0, "O(n^2)"}})
         if (std::abs(*e - target) < 0.1) return s + " " + label;
     return s;
@@ -116,7 +116,7 @@ std::vector<Column> columns(const Report& r, const RenderOptions& ro) {
     for (const auto& t : r.theorems) cols.push_back({t.id, t.kind + " condition: " + t.citation});
     cols.push_back({"verdict", "universal: a sufficient theorem applies; not-universal: a necessary one fails; open: neither"});
     cols.push_back({fmt::format("depth (d={}, delta={})", r.options.d, delta_text(r.options.m)),
-                    "contextual-mapping depth p(n-1)delta^-d + s (theory.md section 4)"});
+                    "contextual-mapping depth p(n-1)delta^-d + s (docs/theory.md section 4)"});
     if (ro.times) cols.push_back({"time", "verification wall time (machine-dependent)"});
     return cols;
 }
@@ -246,12 +246,12 @@ std::string construction_heading(const Report& r) {
 }
 
 const char* const numeric_note =
-    "The numeric (softmax, MPFR) results of the approximation issue are not part of this report: that library does "
-    "not exist in this tree yet. See docs/report.md, \"Construction and numeric results\".";
+    "The numeric (softmax, MPFR) results of the real network are not part of this report: sparsecert approximate "
+    "computes them for one configuration (docs/approximate.md). See docs/report.md, \"Construction and numeric results\".";
 
 std::string construction_intro(const Report& r) {
     return fmt::format(
-        "`sparsecert construct` at a tiny size: the constructive network of theory.md section 4 (quantization, "
+        "`sparsecert construct` at a tiny size: the constructive network of docs/theory.md section 4 (quantization, "
         "selective-shift sweep along a Hamiltonian path, s all-max-shift layers, value mapping) built in exact "
         "rationals for the target \"mean\" and checked on every one of the 2^{} grid inputs. Layer counts are the "
         "ones built; \"paper\" is p(n-1)delta^-d + s. Patterns where Assumption 1 fails at n = {} are not applicable.",

@@ -1,4 +1,4 @@
-// Certificates (theory.md sections 2 and 5): the evidence behind every answer of verify, written
+// Certificates (docs/theory.md sections 2 and 5): the evidence behind every answer of verify, written
 // so that check-certificate, a small program sharing no code with the searches, can re-check it.
 // docs/trust.md documents the format and what a user must trust for each kind of verdict.
 #pragma once

@@ -1,4 +1,4 @@
-// Assumption 1 of Yun et al. 2020 (theory.md section 2) decided on one pattern: the three checks
+// Assumption 1 of Yun et al. 2020 (docs/theory.md section 2) decided on one pattern: the three checks
 // with their evidence, and whether Theorem 1 applies. This is what `verify-pattern` prints.
 #pragma once
 
@@ -44,7 +44,7 @@ struct VerifyResult {
     // hold; false when one of these fails; nullopt: none fails, one is undetermined.
     std::optional<bool> theorem_applies;
 
-    // The facts the other registered theorems need (theory.md section 5).
+    // The facts the other registered theorems need (docs/theory.md section 5).
     StarResult star;                          // BigBird's star as stated: an extra hub x_0
     bool one_graph = true;                    // every layer uses the same pattern
     std::optional<token_t> in_sequence_hub;   // an input token as hub: the adaptation (a conjecture)

@@ -1,4 +1,4 @@
-// The necessary condition of theory.md section 5: every input token can eventually influence every
+// The necessary condition of docs/theory.md section 5: every input token can eventually influence every
 // input token.
 //
 // Every attention and feed-forward layer is residual (X + ...), so a token keeps everything that

@@ -1,4 +1,4 @@
-// Strongly connected components of the union graph (theory.md section 2, condition 2): the
+// Strongly connected components of the union graph (docs/theory.md section 2, condition 2): the
 // condensation that the Hamiltonian-path refutations, the closure sets and the repairs of
 // sparsecert/repair/ reason about.
 #pragma once

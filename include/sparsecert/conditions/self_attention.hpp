@@ -1,4 +1,4 @@
-// Condition 1 of Assumption 1 (theory.md section 2): k in A_k^l for every token k and pattern l.
+// Condition 1 of Assumption 1 (docs/theory.md section 2): k in A_k^l for every token k and pattern l.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The star graph of BigBird's Theorem 1 (Zaheer et al. 2020, Definition 1; theory.md section 5).
+// The star graph of BigBird's Theorem 1 (Zaheer et al. 2020, Definition 1; docs/theory.md section 5).
 //
 // As stated, the hub x_0 is an *extra* token added to the sequence (fixed input, output dropped):
 // the star S on {x_0} and the n input tokens has N(i) = {x_0, i} for every input token i and

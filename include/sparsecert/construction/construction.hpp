@@ -1,4 +1,4 @@
-// The constructive network of Yun et al. 2020 (theory.md section 4, Step 2), built exactly.
+// The constructive network of Yun et al. 2020 (docs/theory.md section 4, Step 2), built exactly.
 //
 // For a pattern that satisfies Assumption 1, a Hamiltonian path gamma of its union graph and the
 // mixing depth s, the network g_bar is
@@ -139,7 +139,7 @@ struct CodeValue {
 void add_value_mapping(Construction& construction, std::vector<CodeValue> table);
 
 // The mixing depth for patterns used from `phase` on: the least t with S_k^t = [n] for every k,
-// computed from the definition (theory.md section 2) with bitsets; nullopt when none up to
+// computed from the definition (docs/theory.md section 2) with bitsets; nullopt when none up to
 // `limit`. For tests and for checking s independently of check_reachability.
 std::optional<std::uint64_t> mixing_depth_from(const Pattern& pattern, std::size_t phase, std::uint64_t limit);
 

@@ -1,4 +1,4 @@
-// The exact checks of the construction (theory.md section 4), in rational arithmetic only:
+// The exact checks of the construction (docs/theory.md section 4), in rational arithmetic only:
 //   - quantization: every row's entry-wise map, composed exactly over the whole real line, is the
 //     grid rounding on [1, n + 1) and the sentinel outside;
 //   - selective shift: at every shift layer, on every checked input, only gamma(i) can be in the

@@ -1,4 +1,4 @@
-// `sparsecert approximate`: the measured error budget of Theorem 1 (theory.md sections 3 and 4).
+// `sparsecert approximate`: the measured error budget of Theorem 1 (docs/theory.md sections 3 and 4).
 //
 // For a pattern, d, delta = 1/m and a target f: build and check g_bar (construct), measure its
 // margins on every grid input, plan the budget (error_budget.hpp: eps, E, epsilon, eta, the

@@ -1,4 +1,4 @@
-// Sparsity patterns in the framework of Yun et al. 2020 (theory.md, section 1).
+// Sparsity patterns in the framework of Yun et al. 2020 (docs/theory.md, section 1).
 //
 // A pattern over n tokens is a family of attended sets A_k (k in [n]): the tokens that token k
 // attends to. A sparse Transformer cycles through p patterns A^1..A^p; layer t uses pattern
@@ -100,7 +100,7 @@ struct Pattern {
     bool is_extra(token_t k) const noexcept;
     // The number of input (non-extra) tokens.
     token_t input_tokens() const noexcept { return n - token_t(extra_tokens.size()); }
-    // The pattern used by the t-th sparse layer, t = 0, 1, 2, ... (theory.md section 1).
+    // The pattern used by the t-th sparse layer, t = 0, 1, 2, ... (docs/theory.md section 1).
     const Layer& layer_at_step(std::uint64_t t) const { return layers[t % layers.size()]; }
     std::uint64_t connections() const noexcept;
 };

@@ -1,4 +1,4 @@
-// Condition 2 of Assumption 1 (theory.md section 2) as an optimisation problem: the fewest edges
+// Condition 2 of Assumption 1 (docs/theory.md section 2) as an optimisation problem: the fewest edges
 // to add to the union graph so that it has a directed Hamiltonian path.
 //
 // A Hamiltonian path of G + E, cut at the edges of E, is a cover of G by |E| + 1 vertex-disjoint

@@ -1,5 +1,5 @@
 // Repair: the fewest connections to add to a pattern so that a sufficient theorem of the registry
-// (theory.md sections 2 and 5) applies, with a lower bound beside the count, the repaired pattern
+// (docs/theory.md sections 2 and 5) applies, with a lower bound beside the count, the repaired pattern
 // re-verified, and the trade-off between added connections and the mixing depth s.
 //
 // Each hypothesis of the theorem is repaired in the theorem's order, each by the procedure of

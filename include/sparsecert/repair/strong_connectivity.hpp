@@ -1,4 +1,4 @@
-// Condition 3 of Assumption 1 (theory.md section 2) as an optimisation problem, once every
+// Condition 3 of Assumption 1 (docs/theory.md section 2) as an optimisation problem, once every
 // pattern has self-attention: then S_k^t grows with t, and a finite s exists exactly when the
 // union graph is strongly connected (each cycle of p layers carries information along every
 // union edge at least once; without strong connectivity some j never reaches some k).
