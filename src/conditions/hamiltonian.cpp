@@ -1001,8 +1001,8 @@ bool is_hamiltonian_path(const Pattern& pattern, std::span<const token_t> path) 
     return true;
 }
 
-HamiltonianResult find_hamiltonian_path(const Pattern& pattern, const HamiltonianOptions& options) {
-    validate(pattern);
+HamiltonianResult find_hamiltonian_path(CheckedPattern checked, const HamiltonianOptions& options) {
+    const Pattern& pattern = *checked;
     const token_t n = pattern.n;
     const Progress& progress = options.progress;
     if (n == 1) return *verified_path(pattern, {0}, "trivial (n = 1)");
@@ -1011,7 +1011,7 @@ HamiltonianResult find_hamiltonian_path(const Pattern& pattern, const Hamiltonia
     if (auto r = try_obvious_orders(pattern)) return *r;
 
     report(progress, "hamiltonian path: union graph", 0.1);
-    UnionGraph g{union_graph(pattern), {}};
+    UnionGraph g{union_graph(checked), {}};
     g.out = transpose(g.in);
     if (auto r = try_bridged_orders(pattern, g)) return *r;
 

@@ -542,8 +542,8 @@ void Certificates::close_gap(HubOutcome& out) {
 
 }  // namespace
 
-ReachabilityResult check_reachability(const Pattern& pattern, const ReachabilityOptions& options) {
-    validate(pattern);
+ReachabilityResult check_reachability(CheckedPattern checked, const ReachabilityOptions& options) {
+    const Pattern& pattern = *checked;
     const Budget budget(options);
     const token_t n = pattern.n;
     const PatternFacts facts = pattern_facts(pattern, budget);
@@ -657,8 +657,8 @@ ReachabilityResult check_reachability(const Pattern& pattern, const Reachability
     return finite_known ? bounds_only(r) : r;
 }
 
-std::vector<token_t> reachability_set(const Pattern& pattern, token_t k, std::uint64_t t) {
-    validate(pattern);
+std::vector<token_t> reachability_set(CheckedPattern checked, token_t k, std::uint64_t t) {
+    const Pattern& pattern = *checked;
     if (k >= pattern.n) throw std::invalid_argument("token out of range");
     if (t == 0) throw std::invalid_argument("reachability sets start at t = 1");
     // S_k^t: from {k} through the layers L(t), L(t-1), ..., L(1) (docs/theory.md section 2).

@@ -45,8 +45,8 @@ std::uint64_t append_union_row(const Pattern& pattern, token_t k, std::vector<to
 
 }  // namespace
 
-Layer union_graph(const Pattern& pattern) {
-    validate(pattern);
+Layer union_graph(CheckedPattern checked) {
+    const Pattern& pattern = *checked;
     const token_t n = pattern.n;
     const std::size_t chunks = (std::size_t(n) + union_chunk_tokens - 1) / union_chunk_tokens;
     std::vector<std::vector<token_t>> chunk_targets(chunks);

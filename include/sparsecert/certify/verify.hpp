@@ -62,7 +62,7 @@ struct VerifyResult {
     double seconds = 0;  // wall time of the checks (not part of the JSON: output stays deterministic)
 };
 
-VerifyResult verify(const Pattern& pattern, const VerifyOptions& options = {});
+VerifyResult verify(CheckedPattern pattern, const VerifyOptions& options = {});
 
 // Each check by the name theorems/*.json use for it, with its outcome and a one-line reason.
 Facts facts_of(const VerifyResult& result);

@@ -20,7 +20,7 @@ namespace sparsecert {
 
 // The union graph as in-neighbour lists: row k = (union over l of A_k^l) minus {k}, i.e. the
 // tokens j with an edge j -> k.
-Layer union_graph(const Pattern& pattern);
+Layer union_graph(CheckedPattern pattern);
 
 struct HamiltonianOptions {
     // Budget for the exact (Z3) stage, parsing included; the DFS has its own share below.
@@ -67,7 +67,7 @@ struct HamiltonianResult {
     std::optional<HamiltonianRefutation> refutation;
 };
 
-HamiltonianResult find_hamiltonian_path(const Pattern& pattern, const HamiltonianOptions& options = {});
+HamiltonianResult find_hamiltonian_path(CheckedPattern pattern, const HamiltonianOptions& options = {});
 
 // Checks a candidate path (a permutation of [n], each token attending to its predecessor).
 bool is_hamiltonian_path(const Pattern& pattern, std::span<const token_t> path);

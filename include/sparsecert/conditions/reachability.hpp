@@ -73,10 +73,10 @@ struct ReachabilityResult {
     std::string reason;        // one line, for humans
 };
 
-ReachabilityResult check_reachability(const Pattern& pattern, const ReachabilityOptions& options = {});
+ReachabilityResult check_reachability(CheckedPattern pattern, const ReachabilityOptions& options = {});
 
 // S_k^t for one token k and one t >= 1, computed directly from the definition (a backward
 // propagation through t layers, O(t * connections)). For certificates, tests and small checks.
-std::vector<token_t> reachability_set(const Pattern& pattern, token_t k, std::uint64_t t);
+std::vector<token_t> reachability_set(CheckedPattern pattern, token_t k, std::uint64_t t);
 
 }  // namespace sparsecert

@@ -15,6 +15,6 @@ struct SelfAttentionResult {
     std::vector<std::pair<std::size_t, token_t>> missing;  // the first ones, by pattern then token
 };
 
-SelfAttentionResult check_self_attention(const Pattern& pattern, std::size_t max_listed = 20);
+SelfAttentionResult check_self_attention(CheckedPattern pattern, std::size_t max_listed = 20);
 
 }  // namespace sparsecert

@@ -109,4 +109,18 @@ struct Pattern {
 // < n and leave at least one input token; throws std::invalid_argument otherwise.
 void validate(const Pattern& pattern);
 
+// A pattern that validate() accepted: what every check takes. A Pattern converts to it implicitly,
+// validating it there, so a check called on its own validates once; verify() and
+// check_applicability() validate once and hand the same CheckedPattern to every check of the run.
+// A view: it refers to the pattern and must not outlive it.
+class CheckedPattern {
+public:
+    CheckedPattern(const Pattern& pattern) : pattern_(&pattern) { validate(pattern); }  // implicit on purpose
+    const Pattern& operator*() const noexcept { return *pattern_; }
+    const Pattern* operator->() const noexcept { return pattern_; }
+
+private:
+    const Pattern* pattern_;
+};
+
 }  // namespace sparsecert

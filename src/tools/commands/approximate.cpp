@@ -135,8 +135,7 @@ int run_approximate(tools::Context& context, const ApproximateArgs& a) {
     if (!a.plot.empty() && sweep_request.kind.empty()) throw tools::UsageError{"--plot", "needs --sweep"};
 
     const std::string name = tools::display_name(a.file);
-    tools::StatusLine status(context.quiet());
-    status.set_prefix(name + ": ");
+    tools::StatusLine status(context.quiet(), name + ": ");
     o.progress = status.callback();
     const Pattern pattern = tools::load_pattern(a.file, a.n, o.progress);
 
