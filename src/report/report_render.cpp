@@ -116,7 +116,7 @@ std::vector<Column> columns(const Report& r, const RenderOptions& ro) {
     for (const auto& t : r.theorems) cols.push_back({t.id, t.kind + " condition: " + t.citation});
     cols.push_back({"verdict", "universal: a sufficient theorem applies; not-universal: a necessary one fails; open: neither"});
     cols.push_back({fmt::format("depth (d={}, delta={})", r.options.d, delta_text(r.options.m)),
-                    "contextual-mapping depth p(n-1)delta^-d + s (docs/theory.md section 4)"});
+                    "contextual-mapping depth p(n-1)delta^-d + s (our reconstruction of the paper's count, docs/theory.md section 4)"});
     if (ro.times) cols.push_back({"time", "verification wall time (machine-dependent)"});
     return cols;
 }
@@ -224,7 +224,7 @@ std::vector<std::string> construction_row(const PatternReport& pr, const RenderO
                                     std::to_string(c.quantization),
                                     fmt::format("{} ({} identity)", c.sweep, c.sweep_identity),
                                     std::to_string(c.all_max),
-                                    fmt::format("{} (paper {})", c.contextual_mapping, c.formula),
+                                    fmt::format("{} (reconstruction {})", c.contextual_mapping, c.formula),
                                     std::to_string(c.value_mapping),
                                     construction_checks(c) + fmt::format("; smallest code gap {}", c.min_gap)};
     if (ro.times) row.push_back(fmt::format("{:.3f} s", c.seconds));
@@ -233,7 +233,7 @@ std::vector<std::string> construction_row(const PatternReport& pr, const RenderO
 
 const std::vector<std::string> construction_headers = {
     "pattern", "applies", "path found by", "s", "quantization", "selective shift", "all-max shift",
-    "contextual mapping (paper: p(n-1)delta^-d + s)", "value mapping", "checks (exact rationals)"};
+    "contextual mapping (reconstructed count: p(n-1)delta^-d + s)", "value mapping", "checks (exact rationals)"};
 
 std::optional<ConstructionSummary> first_construction(const Report& r) {
     for (const auto& p : r.patterns)
@@ -254,7 +254,7 @@ std::string construction_intro(const Report& r) {
         "`sparsecert construct` at a tiny size: the constructive network of docs/theory.md section 4 (quantization, "
         "selective-shift sweep along a Hamiltonian path, s all-max-shift layers, value mapping) built in exact "
         "rationals for the target \"mean\" and checked on every one of the 2^{} grid inputs. Layer counts are the "
-        "ones built; \"paper\" is p(n-1)delta^-d + s. Patterns where Assumption 1 fails at n = {} are not applicable.",
+        "ones built; \"reconstruction\" is p(n-1)delta^-d + s, our reconstruction of the paper's count, not quoted from it. Patterns where Assumption 1 fails at n = {} are not applicable.",
         r.options.construct_n, r.options.construct_n);
 }
 
