@@ -15,10 +15,7 @@ std::optional<token_t> find_star_hub(const Pattern& pattern) {
         if (!attends_all) continue;
         bool attended_by_all = true;
         for (const auto& layer : pattern.layers) {
-            for (token_t k = 0; k < n && attended_by_all; ++k) {
-                auto row = layer.attended(k);
-                attended_by_all = std::binary_search(row.begin(), row.end(), h);
-            }
+            for (token_t k = 0; k < n && attended_by_all; ++k) attended_by_all = layer.attends(k, h);
             if (!attended_by_all) break;
         }
         if (attended_by_all) return h;

@@ -92,7 +92,7 @@ TokenRow Layer::attended(token_t k) const {
 
 std::uint64_t Layer::bytes() const noexcept {
     return sizeof(Layer) + shared_offsets_.capacity() * 8 + shared_segments_.capacity() * sizeof(Segment) +
-           shared_of_.capacity() * 4 + own_offsets_.capacity() * 8 +
+           shared_size_.capacity() * 8 + shared_of_.capacity() * 4 + own_offsets_.capacity() * 8 +
            own_segments_.capacity() * sizeof(Segment) + offsets_.capacity() * 8 + targets_.capacity() * 4;
 }
 
@@ -166,6 +166,8 @@ Layer LayerBuilder::build(const Fill& fill) {
     auto shared_row = [&](std::uint32_t r) {
         return std::span<const Segment>(segments_.data() + offsets_[r], segments_.data() + offsets_[r + 1]);
     };
+    std::vector<std::uint64_t> shared_size(shared_rows);
+    for (std::uint32_t r = 0; r < shared_rows; ++r) shared_size[r] = count(shared_row(r));
     const std::size_t chunks = (std::size_t(n) + chunk_tokens - 1) / chunk_tokens;
     struct Chunk {
         std::vector<Segment> own;
@@ -211,7 +213,7 @@ Layer LayerBuilder::build(const Fill& fill) {
                 token_count[k] = std::uint32_t(t.size());
                 out.own.insert(out.own.end(), own.begin(), own.end());
                 out.tokens.insert(out.tokens.end(), t.begin(), t.end());
-                connections += count(shared) + count(own) + t.size();
+                connections += shared_size[parts.shared] + count(own) + t.size();
             }
         } catch (...) {
 #pragma omp critical(sparsecert_build_failure)
@@ -239,6 +241,7 @@ Layer LayerBuilder::build(const Fill& fill) {
     csr(token_count, layer.offsets_, layer.targets_, &Chunk::tokens);
     layer.shared_offsets_ = std::move(offsets_);
     layer.shared_segments_ = std::move(segments_);
+    layer.shared_size_ = std::move(shared_size);
     const bool uniform = std::all_of(shared_of.begin(), shared_of.end(),
                                      [&](std::uint32_t s) { return s == shared_of.front(); });
     if (uniform) layer.default_shared_ = n > 0 ? shared_of.front() : 0;
@@ -312,6 +315,12 @@ Layer transpose(const Layer& layer) {
 std::uint64_t Pattern::connections() const noexcept {
     std::uint64_t total = 0;
     for (const auto& l : layers) total += l.connections();
+    return total;
+}
+
+std::uint64_t Pattern::description_size() const noexcept {
+    std::uint64_t total = 0;
+    for (const auto& l : layers) total += l.description_size() + l.size();
     return total;
 }
 

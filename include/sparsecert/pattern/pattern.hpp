@@ -34,8 +34,9 @@ struct RowView {
     std::span<const Segment> shared;  // normal
     std::span<const Segment> own;     // normal
     std::span<const token_t> tokens;  // strictly increasing
+    std::uint64_t shared_size = 0;    // count(shared), kept by the layer
 
-    std::uint64_t size() const noexcept { return count(shared) + count(own) + tokens.size(); }
+    std::uint64_t size() const noexcept { return shared_size + count(own) + tokens.size(); }
     bool empty() const noexcept { return shared.empty() && own.empty() && tokens.empty(); }
     bool contains(token_t j) const noexcept;
     // Smallest and largest token (the row must not be empty).
@@ -119,6 +120,7 @@ public:
         const std::uint32_t s = shared_of_.empty() ? default_shared_ : shared_of_[k];
         r.shared = {shared_segments_.data() + shared_offsets_[s],
                     shared_segments_.data() + shared_offsets_[s + 1]};
+        r.shared_size = shared_size_[s];
         if (!own_offsets_.empty())
             r.own = {own_segments_.data() + own_offsets_[k], own_segments_.data() + own_offsets_[k + 1]};
         if (!offsets_.empty())
@@ -136,6 +138,7 @@ public:
     std::span<const Segment> shared_row(std::uint32_t r) const noexcept {
         return {shared_segments_.data() + shared_offsets_[r], shared_segments_.data() + shared_offsets_[r + 1]};
     }
+    std::uint64_t shared_row_size(std::uint32_t r) const noexcept { return shared_size_[r]; }
     std::uint32_t shared_id(token_t k) const noexcept { return shared_of_.empty() ? default_shared_ : shared_of_[k]; }
     // Whether A_k is its shared row alone (so tokens with the same shared id have equal rows).
     bool shared_only(token_t k) const noexcept {
@@ -149,6 +152,11 @@ public:
     std::span<const token_t> targets() const noexcept { return targets_; }
     // Bytes held by the layer.
     std::uint64_t bytes() const noexcept;
+    // The size of the description: shared and own segments plus explicit tokens (the cost of one
+    // pass over the layer by the structured algorithms, next to n).
+    std::uint64_t description_size() const noexcept {
+        return shared_segments_.size() + own_segments_.size() + targets_.size();
+    }
 
     // Equal attended sets for every token (whatever the representation).
     friend bool operator==(const Layer& a, const Layer& b);
@@ -160,6 +168,7 @@ private:
     std::uint64_t connections_ = 0;
     std::vector<std::uint64_t> shared_offsets_{0, 0};  // shared row r: [offsets[r], offsets[r+1])
     std::vector<Segment> shared_segments_;
+    std::vector<std::uint64_t> shared_size_{0};  // tokens in shared row r
     std::vector<std::uint32_t> shared_of_;  // token -> shared row; empty: default_shared_ for all
     std::uint32_t default_shared_ = 0;
     std::vector<std::uint64_t> own_offsets_;  // n + 1 entries, or empty when no row has own segments
@@ -238,6 +247,8 @@ struct Pattern {
     std::vector<Layer> layers;
 
     std::size_t p() const noexcept { return layers.size(); }
+    // The cost of one pass over every layer: n per layer plus its description.
+    std::uint64_t description_size() const noexcept;
     // The pattern used by the t-th sparse layer, t = 0, 1, 2, ... (theory.md section 1).
     const Layer& layer_at_step(std::uint64_t t) const { return layers[t % layers.size()]; }
     std::uint64_t connections() const noexcept;
