@@ -659,7 +659,7 @@ ReachabilityResult check_reachability(const Pattern& pattern, const Reachability
                 if (automatic) {
                     // The exact cycle (cycle_start, period), when affordable: a deterministic cap.
                     detail::ClassEngineRequest request;
-                    request.work_cap = 10 * pattern.connections() + (std::uint64_t{1} << 28);
+                    request.work_cap = 10 * pattern.description_size() + (std::uint64_t{1} << 28);
                     ReachabilityResult exact = detail::run_class_engine(pattern, facts, budget, request);
                     if (exact.holds == std::optional<bool>(false)) {
                         exact.method += " after strong components";

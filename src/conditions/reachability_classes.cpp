@@ -418,11 +418,11 @@ Statics compute_statics(const Pattern& pattern, const Budget& budget) {
         for (token_t k = 0; k < n; ++k) ++st.row_size[st.row_class[k]];
     }
     const Layer& first = pattern.layers.front();
-    if (first.targets().empty()) {
+    if (!first.is_explicit()) {
         // Column twins of the first pattern from its structure: tokens j and j + 1 have equal
-        // columns when no piece of any row (a shared row's segment, an own segment) starts or ends
-        // between them and no progression with a stride > 1 has them as elements. The maximal
-        // runs without such a cut are exact column classes, in token order.
+        // columns when no piece of any row (a shared row's segment, an own segment, an explicit
+        // token) starts or ends between them and no progression with a stride > 1 has them as
+        // elements. The maximal runs without such a cut are exact column classes, in token order.
         std::vector<char> cut(std::size_t(n) + 1, 0);
         auto mark = [&](const Segment& s) {
             if (s.is_interval()) {
@@ -434,7 +434,9 @@ Statics compute_statics(const Pattern& pattern, const Budget& budget) {
         std::vector<char> used(first.shared_rows(), 0);
         for (token_t k = 0; k < n; ++k) {
             used[first.shared_id(k)] = 1;
-            for (const Segment& s : first.row(k).own) mark(s);
+            const RowView row = first.row(k);
+            for (const Segment& s : row.own) mark(s);
+            for (token_t j : row.tokens) mark(Segment::single(j));
         }
         for (std::uint32_t r = 1; r < first.shared_rows(); ++r)
             if (used[r])
@@ -449,7 +451,7 @@ Statics compute_statics(const Pattern& pattern, const Budget& budget) {
         st.column_runs = true;
         return st;
     }
-    // Explicit rows: an order-free hash of each column (sum over the tokens attending to it),
+    // Explicit rows only (O(connections) is the size of the layer): an order-free hash of each column (sum over the tokens attending to it),
     // then an exact check that every attended set contains each candidate class wholly or not at
     // all, which holds exactly when the class's columns are equal.
     {

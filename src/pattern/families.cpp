@@ -180,7 +180,7 @@ std::vector<Layer> fixed(token_t n, token_t l, token_t c, FixedOrder order) {
     const std::uint32_t shared = builder.share(std::move(summary));
     Layer summary_layer = builder.build([=](token_t k, RowParts& row) {
         row.shared = shared;
-        row.add(k);  // dropped by the builder when k is a summary token
+        row.add_range(k, k);  // dropped by the builder when k is a summary token
     });
     std::vector<Layer> layers;
     if (order == FixedOrder::block_first) {
@@ -221,9 +221,14 @@ Layer star(token_t n, token_t relay, bool ring) {
     });
 }
 
-Layer global_tokens(token_t n, const std::vector<token_t>& global, bool self_attention) {
+namespace {
+
+// Global tokens attend to all; every other token to the global tokens (one shared row) and to
+// what `own` adds for it.
+template <typename Own>
+Layer with_global_tokens(token_t n, const std::vector<token_t>& global, Own own) {
     check_n(n);
-    std::vector<Segment> globals = token_set(n, global, "global");
+    const std::vector<Segment> globals = token_set(n, global, "global");
     LayerBuilder builder(n);
     const std::uint32_t all = builder.share({Segment::interval(0, n - 1)});
     const std::uint32_t shared = builder.share(globals);
@@ -233,24 +238,20 @@ Layer global_tokens(token_t n, const std::vector<token_t>& global, bool self_att
             return;
         }
         row.shared = shared;
+        own(k, row);  // the builder drops what the global tokens already give
+    });
+}
+
+}  // namespace
+
+Layer global_tokens(token_t n, const std::vector<token_t>& global, bool self_attention) {
+    return with_global_tokens(n, global, [=](token_t k, RowParts& row) {
         if (self_attention) row.add_range(k, k);
     });
 }
 
 Layer longformer(token_t n, token_t left, token_t right, const std::vector<token_t>& global) {
-    check_n(n);
-    std::vector<Segment> globals = token_set(n, global, "global");
-    LayerBuilder builder(n);
-    const std::uint32_t all = builder.share({Segment::interval(0, n - 1)});
-    const std::uint32_t shared = builder.share(globals);
-    return builder.build([&](token_t k, RowParts& row) {
-        if (contains(globals, k)) {
-            row.shared = all;
-            return;
-        }
-        row.shared = shared;
-        row.add(window(n, k, left, right));  // minus the global tokens (the builder subtracts)
-    });
+    return with_global_tokens(n, global, [=](token_t k, RowParts& row) { row.add(window(n, k, left, right)); });
 }
 
 Layer bigbird(token_t n, token_t b, token_t r, std::uint64_t seed) {
