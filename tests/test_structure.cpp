@@ -192,7 +192,8 @@ void cross_check(const Pattern& p) {
     CHECK(sa.missing_count == sb.missing_count);
     CHECK(sa.missing == sb.missing);
 
-    CHECK(find_star_hub(p) == find_star_hub(q));
+    CHECK(find_in_sequence_hub(p) == find_in_sequence_hub(q));
+    CHECK(check_star(p).holds == check_star(q).holds);
     CHECK(find_closure_set(p).has_value() == find_closure_set(q).has_value());
     if (auto c = find_closure_set(p)) {
         std::vector<char> in(p.n, 0);

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install-deps.sh --tests
-bash tools/build.sh
+bash tools/build.sh --tests
 ctest --test-dir build --output-on-failure -j "$(nproc)"

@@ -316,10 +316,10 @@ public:
 
 private:
     void settle() {
-        const auto offsets = out_->offsets();
+        const auto offsets = out_->token_offsets();
         const token_t n = out_->size();
         while (source_ < n && offsets[std::size_t(source_) + 1] <= edge_) ++source_;
-        if (edge_ < out_->connections()) current_ = {source_, out_->targets()[edge_]};
+        if (edge_ < out_->connections()) current_ = {source_, out_->token_targets()[edge_]};
     }
     const Layer* out_;
     std::uint64_t edge_;

@@ -693,6 +693,20 @@ std::vector<Layer> build_layer(const Context& ctx, const LayerSpec& layer, token
     }
 }
 
+// The top-level "extra_tokens": tokens (integers or expressions over n) that are not part of the
+// input sequence. Read like a generator's token list, at the places extra_tokens[i].
+std::vector<token_t> parse_extra_tokens(const Context& ctx, const json& doc, token_t n) {
+    LayerSpec top;
+    top.value = &doc;
+    auto extra = Params(ctx, top, n).tokens("extra_tokens");
+    std::sort(extra.begin(), extra.end());
+    extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
+    if (extra.size() >= n)
+        ctx.fail("extra_tokens", "all " + std::to_string(n) + " tokens are extra: at least one token must be "
+                                 "an input token");
+    return extra;
+}
+
 // ---------------------------------------------------------------------------------------------
 // JSON text: a SAX builder that also refuses duplicate keys (nlohmann would silently keep the last
 // one) and absurd nesting, reporting both at their JSON path.
@@ -797,17 +811,22 @@ private:
     std::string key_;
 };
 
+// `path` "-" is standard input (named stdin_name in errors): read, never closed.
 std::string read_whole_file(const std::string& path) {
     auto system_problem = [](int error) { return std::error_code(error, std::generic_category()).message(); };
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const bool standard_input = path == "-";
+    const int fd = standard_input ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const std::string name = standard_input ? stdin_name : path;
     if (fd < 0) throw InputError(path, "", "cannot open file: " + system_problem(errno));
     struct Closer {
         int fd;
-        ~Closer() { ::close(fd); }
+        ~Closer() {
+            if (fd != STDIN_FILENO) ::close(fd);
+        }
     } closer{fd};
     struct stat info {};
-    if (::fstat(fd, &info) != 0) throw InputError(path, "", "cannot open file: " + system_problem(errno));
-    if (S_ISDIR(info.st_mode)) throw InputError(path, "", "cannot open file: " + system_problem(EISDIR));
+    if (::fstat(fd, &info) != 0) throw InputError(name, "", "cannot open file: " + system_problem(errno));
+    if (S_ISDIR(info.st_mode)) throw InputError(name, "", "cannot open file: " + system_problem(EISDIR));
     const bool regular = S_ISREG(info.st_mode);
     std::string text;
     if (regular) text.reserve(std::size_t(info.st_size));
@@ -816,12 +835,12 @@ std::string read_whole_file(const std::string& path) {
         const ssize_t got = ::read(fd, buffer.data(), buffer.size());
         if (got < 0) {
             if (errno == EINTR) continue;
-            throw InputError(path, "", "cannot read file: " + system_problem(errno));
+            throw InputError(name, "", "cannot read file: " + system_problem(errno));
         }
         if (got == 0) break;
         text.append(buffer.data(), std::size_t(got));
         if (!regular && text.size() > max_stream_bytes)
-            throw InputError(path, "", "cannot read file: more than 1 GiB from a stream");
+            throw InputError(name, "", "cannot read file: more than 1 GiB from a stream");
     }
     return text;
 }
@@ -853,7 +872,7 @@ Pattern parse_pattern(const json& doc, const std::string& file, std::optional<st
     const Context ctx{file};
     if (!doc.is_object())
         ctx.fail("", "the top level must be an object with \"name\" and \"layers\", got " + describe(doc));
-    static const std::vector<std::string_view> top_keys = {"name", "description", "n", "layers"};
+    static const std::vector<std::string_view> top_keys = {"name", "description", "n", "extra_tokens", "layers"};
     for (const auto& [key, value] : doc.items())
         if (std::find(top_keys.begin(), top_keys.end(), key) == top_keys.end())
             ctx.fail(key, "unknown key " + quote(key) + " (allowed: " + join(top_keys) + ")");
@@ -883,6 +902,7 @@ Pattern parse_pattern(const json& doc, const std::string& file, std::optional<st
         specs.push_back(parse_layer_spec(ctx, layers[i], index_path("layers", i), 0, false));
 
     pattern.n = resolve_n(ctx, specs, file_n, n_override);
+    if (doc.contains("extra_tokens")) pattern.extra_tokens = parse_extra_tokens(ctx, doc, pattern.n);
     for (const auto& spec : specs)
         for (auto& layer : build_layer(ctx, spec, pattern.n)) pattern.layers.push_back(std::move(layer));
     validate(pattern);
@@ -890,7 +910,8 @@ Pattern parse_pattern(const json& doc, const std::string& file, std::optional<st
 }
 
 Pattern load_pattern_file(const std::string& path, std::optional<std::uint64_t> n_override) {
-    return parse_pattern(parse_json_text(read_whole_file(path), path), path, n_override);
+    const std::string name = path == "-" ? stdin_name : path;
+    return parse_pattern(parse_json_text(read_whole_file(path), name), name, n_override);
 }
 
 json to_explicit_json(const Pattern& pattern) {
@@ -898,6 +919,7 @@ json to_explicit_json(const Pattern& pattern) {
     doc["name"] = pattern.name;
     if (!pattern.description.empty()) doc["description"] = pattern.description;
     doc["n"] = pattern.n;
+    if (!pattern.extra_tokens.empty()) doc["extra_tokens"] = pattern.extra_tokens;
     json layers = json::array();
     for (const Layer& layer : pattern.layers) {
         json rows = json::array();

@@ -145,11 +145,11 @@ public:
         return (own_offsets_.empty() || own_offsets_[k] == own_offsets_[k + 1]) &&
                (offsets_.empty() || offsets_[k] == offsets_[k + 1]);
     }
-    // Whether every row is explicit tokens only (plain CSR; offsets()/targets() are the layer).
+    // Whether every row is explicit tokens only (plain CSR; token_offsets()/token_targets() are the layer).
     bool is_explicit() const noexcept { return shared_segments_.empty() && own_segments_.empty(); }
     // The explicit-token part in CSR: n + 1 offsets (empty when no row has explicit tokens).
-    std::span<const std::uint64_t> offsets() const noexcept { return offsets_; }
-    std::span<const token_t> targets() const noexcept { return targets_; }
+    std::span<const std::uint64_t> token_offsets() const noexcept { return offsets_; }
+    std::span<const token_t> token_targets() const noexcept { return targets_; }
     // Bytes held by the layer.
     std::uint64_t bytes() const noexcept;
     // The size of the description: shared and own segments plus explicit tokens (the cost of one
@@ -240,21 +240,31 @@ Layer union_of(std::span<const Layer> layers);
 Layer transpose(const Layer& layer);
 
 // p patterns over n tokens, used cyclically: layer t (0-based) uses layers[t % p].
+//
+// n counts every token the attention sees. Some of them may be *extra* tokens (ETC-style global
+// tokens, the x_0 of BigBird's star graph, Zaheer et al. 2020 Definition 1): they are not part of
+// the input sequence, their input is a fixed vector and their output is discarded. The input
+// sequence is the other n - extra_tokens.size() tokens, in increasing order (docs/pattern-format.md).
 struct Pattern {
     std::string name;
     std::string description;
     token_t n = 0;
     std::vector<Layer> layers;
+    std::vector<token_t> extra_tokens;  // sorted, distinct, < n, fewer than n
 
     std::size_t p() const noexcept { return layers.size(); }
     // The cost of one pass over every layer: n per layer plus its description.
     std::uint64_t description_size() const noexcept;
+    bool is_extra(token_t k) const noexcept;
+    // The number of input (non-extra) tokens.
+    token_t input_tokens() const noexcept { return n - token_t(extra_tokens.size()); }
     // The pattern used by the t-th sparse layer, t = 0, 1, 2, ... (theory.md section 1).
     const Layer& layer_at_step(std::uint64_t t) const { return layers[t % layers.size()]; }
     std::uint64_t connections() const noexcept;
 };
 
-// Checks that every layer has n tokens and p >= 1; throws std::invalid_argument otherwise.
+// Checks that every layer has n tokens, p >= 1, and that the extra tokens are sorted, distinct,
+// < n and leave at least one input token; throws std::invalid_argument otherwise.
 void validate(const Pattern& pattern);
 
 }  // namespace sparsecert

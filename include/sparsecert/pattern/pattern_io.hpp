@@ -15,8 +15,12 @@
 
 namespace sparsecert {
 
-// Loads a pattern file. n_override (verify-pattern --n) sets n for size-generic files; when the
-// file fixes n through explicit "attend" lists, n_override must agree with it.
+// How errors name standard input.
+inline constexpr const char* stdin_name = "<stdin>";
+
+// Loads a pattern file; the path "-" reads standard input (to the end; errors name it stdin_name;
+// a file called "-" is "./-"). n_override (verify-pattern --n) sets n for size-generic files; when
+// the file fixes n through explicit "attend" lists, n_override must agree with it.
 Pattern load_pattern_file(const std::string& path, std::optional<std::uint64_t> n_override = {});
 
 // The same from an already-parsed document; `file` is only used in error messages.

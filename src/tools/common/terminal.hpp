@@ -15,7 +15,8 @@ namespace sparsecert::tools {
 
 class StatusLine {
 public:
-    StatusLine() : enabled_(isatty(STDERR_FILENO) != 0) {}
+    // quiet: never draw (--quiet).
+    explicit StatusLine(bool quiet = false) : enabled_(!quiet && isatty(STDERR_FILENO) != 0) {}
     ~StatusLine() { clear(); }
     StatusLine(const StatusLine&) = delete;
     StatusLine& operator=(const StatusLine&) = delete;
