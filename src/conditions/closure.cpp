@@ -47,7 +47,8 @@ ClosureSet make_closure(const std::vector<char>& in, token_t k, token_t j) {
 
 }  // namespace
 
-std::optional<ClosureSet> find_closure_set(const Pattern& pattern, ClosureScope scope) {
+std::optional<ClosureSet> find_closure_set(CheckedPattern checked, ClosureScope scope) {
+    const Pattern& pattern = *checked;
     const std::span<const Layer> attends(pattern.layers);
     const token_t n = pattern.n;
     // u: the first token of the scope (an input token exists: Pattern keeps one).

@@ -1,6 +1,6 @@
-// Condition 3 of Assumption 1 (theory.md section 2): the mixing depth s, decided exactly.
+// Condition 3 of Assumption 1 (docs/theory.md section 2): the mixing depth s, decided exactly.
 //
-// Engines, cheapest first (algorithms.md section 2; the class engine is in
+// Engines, cheapest first (docs/algorithms.md section 2; the class engine is in
 // reachability_classes.cpp):
 //  1. direct: s = 1 when every A_k of the first pattern is [n].
 //  2. intervals: every A_k^l is one run containing k with run ends nondecreasing in k (windows).
@@ -10,7 +10,7 @@
 //  3. certificates (with self-attention): a hub h with S_h^{t1} = [n] and h in S_k over the next
 //     t2 layers for every k gives S^{t1+t2} = J (section 2.1); a witness j not in S_k^{U-1}
 //     gives the lower bound. When they meet, s is exact. A sink strongly connected component of
-//     the union graph that is not all of [n] proves that no finite s exists (theory.md section 5,
+//     the union graph that is not all of [n] proves that no finite s exists (docs/theory.md section 5,
 //     closure certificate), with or without self-attention.
 //  4. classes: exact propagation over twin classes (the general fallback).
 #include "sparsecert/conditions/reachability.hpp"
@@ -104,7 +104,7 @@ ReachabilityResult finite(const PatternFacts& facts, std::string method, std::ui
 }
 
 // ---------------------------------------------------------------------------------------------
-// Intervals (algorithms.md section 2.3, "interval representation").
+// Intervals (docs/algorithms.md section 2.3, "interval representation").
 
 std::optional<ReachabilityResult> interval_engine(const Pattern& pattern, const PatternFacts& facts,
                                                   const Budget& budget, std::string& why_not) {
@@ -309,7 +309,7 @@ SinkComponent first_sink_component(const Pattern& pattern, const Budget& budget)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hub and witness certificates (algorithms.md section 2.1), with self-attention only: then every
+// Hub and witness certificates (docs/algorithms.md section 2.1), with self-attention only: then every
 // set below grows with the number of layers, which the early exits rely on.
 
 struct HubOutcome {
@@ -574,8 +574,8 @@ void Certificates::close_gap(HubOutcome& out) {
 
 }  // namespace
 
-ReachabilityResult check_reachability(const Pattern& pattern, const ReachabilityOptions& options) {
-    validate(pattern);
+ReachabilityResult check_reachability(CheckedPattern checked, const ReachabilityOptions& options) {
+    const Pattern& pattern = *checked;
     const Budget budget(options);
     const token_t n = pattern.n;
     const PatternFacts facts = pattern_facts(pattern, budget);
@@ -689,11 +689,11 @@ ReachabilityResult check_reachability(const Pattern& pattern, const Reachability
     return finite_known ? bounds_only(r) : r;
 }
 
-std::vector<token_t> reachability_set(const Pattern& pattern, token_t k, std::uint64_t t) {
-    validate(pattern);
+std::vector<token_t> reachability_set(CheckedPattern checked, token_t k, std::uint64_t t) {
+    const Pattern& pattern = *checked;
     if (k >= pattern.n) throw std::invalid_argument("token out of range");
     if (t == 0) throw std::invalid_argument("reachability sets start at t = 1");
-    // S_k^t: from {k} through the layers L(t), L(t-1), ..., L(1) (theory.md section 2).
+    // S_k^t: from {k} through the layers L(t), L(t-1), ..., L(1) (docs/theory.md section 2).
     std::vector<char> mark(pattern.n, 0);
     std::vector<token_t> current{k}, next;
     for (std::uint64_t m = t; m >= 1; --m) {

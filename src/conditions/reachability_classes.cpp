@@ -1,5 +1,5 @@
 // The exact reachability engine: S^t = M_{L(t)} ... M_{L(1)} propagated over twin classes
-// (algorithms.md sections 2.2 and 2.3; theory.md section 2, condition 3).
+// (docs/algorithms.md sections 2.2 and 2.3; docs/theory.md section 2, condition 3).
 //
 // Compression, all exact:
 //  * Row twins: tokens whose attended sets agree in every pattern have equal S_k^t for every t, so

@@ -1,4 +1,4 @@
-// The pattern families of theory.md section 6 and shared/reference/patterns.md; docs/families.md
+// The pattern families of docs/theory.md section 6, after the code named in docs/families.md; docs/families.md
 // states every rule with its source and its number of connections.
 //
 // Every family describes A_k with a few numbers, and the layers keep that description
@@ -291,7 +291,7 @@ Layer random(token_t n, token_t r, std::uint64_t seed, bool self_attention) {
 namespace {
 
 // M = kron(layout, ones(b, b)) from the key blocks of every query block. n < nb * b is DeepSpeed's
-// top-left crop (patterns.md section 1.8): blocks and tokens at or past n vanish.
+// top-left crop (sparse_self_attention.py, docs/families.md): blocks and tokens at or past n vanish.
 Layer block_layout_layer(token_t n, token_t b, std::vector<std::vector<token_t>> key_blocks) {
     const std::uint64_t used = (std::uint64_t(n) + b - 1) / b;
     std::vector<std::vector<Segment>> attended(used);

@@ -312,6 +312,21 @@ Layer transpose(const Layer& layer) {
     return Layer(std::move(offsets), std::move(targets));
 }
 
+Layer extended(const Layer& layer, token_t n) {
+    if (n < layer.n_) throw std::invalid_argument("extended: fewer tokens than the layer has");
+    if (std::uint64_t(n) >= max_tokens) throw std::invalid_argument("too many tokens");
+    Layer out = layer;
+    out.n_ = n;
+    if (!out.shared_of_.empty() || out.default_shared_ != 0) {
+        if (out.shared_of_.empty()) out.shared_of_.assign(layer.n_, layer.default_shared_);
+        out.shared_of_.resize(n, 0);
+    }
+    if (!out.own_offsets_.empty()) out.own_offsets_.resize(std::size_t(n) + 1, out.own_offsets_.back());
+    if (!out.offsets_.empty()) out.offsets_.resize(std::size_t(n) + 1, out.offsets_.back());
+    else if (out.is_explicit()) out.offsets_.assign(std::size_t(n) + 1, 0);
+    return out;
+}
+
 std::uint64_t Pattern::connections() const noexcept {
     std::uint64_t total = 0;
     for (const auto& l : layers) total += l.connections();

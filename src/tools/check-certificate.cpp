@@ -477,25 +477,62 @@ private:
         throw Malformed{at(place, "kind"), "unknown refutation kind \"" + kind + "\""};
     }
 
-    // The checker's own SMT-LIB 2 encoding, answered by cvc5 (independent of the search's Z3
-    // encoding, so only cvc5 and these lines are trusted): a position 0..n-1 per token; every token
-    // at a position other than 0 sits right after a token it attends to; some token is at n - 1.
-    // A model gives a path: from the token at n - 1 step back through positions n - 2, ..., 0, each
-    // a distinct token attended by the next, n tokens in all. A path gives a model.
+    // The checker's own SMT-LIB 2 encoding, answered by cvc5 (written here, independently of the
+    // search's Z3 encoding, so only cvc5 and these lines are trusted). Successor + ordering: a
+    // Boolean s_j_k per edge j -> k (k attends to j), a position p_k in 0..n-1, b_k / e_k for "k
+    // begins / ends the path". Every token has exactly one of {b_k, an incoming selected edge} and
+    // exactly one of {e_k, an outgoing one}; a selected edge raises the position by one; b_k puts k
+    // at 0 and e_k at n - 1. A model is a path: the selected edges form disjoint paths (in- and
+    // out-degree at most one, no cycle since positions increase), each from a b at position 0 to
+    // an e at position n - 1, one position per token: so each has n tokens, and there is one.
+    // Exactly one b and one e are stated as well.
+    // A path gives a model (its edges and positions). (A bare position encoding, without the edge
+    // variables, is equally sound but far slower to refute: minutes instead of seconds at n = 30.)
     std::string solver_encoding() const {
+        std::vector<std::vector<token_t>> in(p_.n), out(p_.n);
+        for (token_t k = 0; k < p_.n; ++k)
+            for (token_t j = 0; j < p_.n; ++j)
+                if (j != k && attends_in_some(p_, k, j)) {
+                    in[k].push_back(j);
+                    out[j].push_back(k);
+                }
         std::ostringstream smt;
+        auto edge = [](token_t j, token_t k) { return "s_" + std::to_string(j) + "_" + std::to_string(k); };
+        // Pairwise: small, and obviously right.
+        auto exactly_one = [&](const std::vector<std::string>& lits) {
+            smt << "(assert (or";
+            for (const auto& l : lits) smt << " " << l;
+            smt << "))\n";
+            for (std::size_t a = 0; a < lits.size(); ++a)
+                for (std::size_t b = a + 1; b < lits.size(); ++b)
+                    smt << "(assert (or (not " << lits[a] << ") (not " << lits[b] << ")))\n";
+        };
         smt << "(set-logic QF_LIA)\n";
         for (token_t k = 0; k < p_.n; ++k)
-            smt << "(declare-fun p" << k << " () Int)\n(assert (and (<= 0 p" << k << ") (<= p" << k << " " << p_.n - 1 << ")))\n";
+            smt << "(declare-fun p_" << k << " () Int)\n(declare-fun b_" << k << " () Bool)\n(declare-fun e_" << k
+                << " () Bool)\n(assert (and (<= 0 p_" << k << ") (<= p_" << k << " " << p_.n - 1 << ")))\n(assert (=> b_"
+                << k << " (= p_" << k << " 0)))\n(assert (=> e_" << k << " (= p_" << k << " " << p_.n - 1 << ")))\n";
+        for (token_t k = 0; k < p_.n; ++k)
+            for (token_t j : in[k])
+                smt << "(declare-fun " << edge(j, k) << " () Bool)\n(assert (=> " << edge(j, k) << " (= p_" << k << " (+ p_"
+                    << j << " 1))))\n";
+        // Implied by the rest, but it lets the solver refute in seconds what otherwise takes it
+        // minutes (the 98-token grid without two corners).
+        std::vector<std::string> begins, ends;
         for (token_t k = 0; k < p_.n; ++k) {
-            smt << "(assert (or (= p" << k << " 0)";
-            for (token_t j = 0; j < p_.n; ++j)
-                if (j != k && attends_in_some(p_, k, j)) smt << " (= p" << k << " (+ p" << j << " 1))";
-            smt << "))\n";
+            begins.push_back("b_" + std::to_string(k));
+            ends.push_back("e_" + std::to_string(k));
         }
-        smt << "(assert (or";
-        for (token_t k = 0; k < p_.n; ++k) smt << " (= p" << k << " " << p_.n - 1 << ")";
-        smt << "))\n(check-sat)\n";
+        exactly_one(begins);
+        exactly_one(ends);
+        for (token_t k = 0; k < p_.n; ++k) {
+            std::vector<std::string> into{"b_" + std::to_string(k)}, from{"e_" + std::to_string(k)};
+            for (token_t j : in[k]) into.push_back(edge(j, k));
+            for (token_t w : out[k]) from.push_back(edge(k, w));
+            exactly_one(into);
+            exactly_one(from);
+        }
+        smt << "(check-sat)\n";
         return smt.str();
     }
 
@@ -509,7 +546,9 @@ private:
             beside = (dir_ / name).string();
             if (!std::filesystem::is_regular_file(beside)) throw Invalid{place + ".file: " + beside + " does not exist"};
         }
-        spend(times(p_.n, p_.n) * p_.p(), "writing the solver encoding");
+        // The pairwise constraints are quadratic in the degrees and in n.
+        spend(times(std::uint64_t(p_.n) + 1, p_.n + connections_) + times(p_.n, p_.n) * (p_.p() + 2),
+              "writing the solver encoding");
         const std::string answer = run_cvc5(solver_encoding());
         if (answer == "sat") throw Invalid{place + ": cvc5 finds a Hamiltonian path on the checker's encoding (sat), not unsat"};
         if (answer != "unsat")

@@ -1,4 +1,4 @@
-// Sparsity patterns in the framework of Yun et al. 2020 (theory.md, section 1).
+// Sparsity patterns in the framework of Yun et al. 2020 (docs/theory.md, section 1).
 //
 // A pattern over n tokens is a family of attended sets A_k (k in [n]): the tokens that token k
 // attends to. A sparse Transformer cycles through p patterns A^1..A^p; layer t uses pattern
@@ -163,6 +163,7 @@ public:
 
 private:
     friend class LayerBuilder;
+    friend Layer extended(const Layer& layer, token_t n);
 
     token_t n_ = 0;
     std::uint64_t connections_ = 0;
@@ -239,6 +240,10 @@ Layer union_of(std::span<const Layer> layers);
 // time O(connections).
 Layer transpose(const Layer& layer);
 
+// The same attended sets over n >= layer.size() tokens, the new tokens attending to nothing
+// (structure kept).
+Layer extended(const Layer& layer, token_t n);
+
 // p patterns over n tokens, used cyclically: layer t (0-based) uses layers[t % p].
 //
 // n counts every token the attention sees. Some of them may be *extra* tokens (ETC-style global
@@ -258,7 +263,7 @@ struct Pattern {
     bool is_extra(token_t k) const noexcept;
     // The number of input (non-extra) tokens.
     token_t input_tokens() const noexcept { return n - token_t(extra_tokens.size()); }
-    // The pattern used by the t-th sparse layer, t = 0, 1, 2, ... (theory.md section 1).
+    // The pattern used by the t-th sparse layer, t = 0, 1, 2, ... (docs/theory.md section 1).
     const Layer& layer_at_step(std::uint64_t t) const { return layers[t % layers.size()]; }
     std::uint64_t connections() const noexcept;
 };
@@ -266,5 +271,19 @@ struct Pattern {
 // Checks that every layer has n tokens, p >= 1, and that the extra tokens are sorted, distinct,
 // < n and leave at least one input token; throws std::invalid_argument otherwise.
 void validate(const Pattern& pattern);
+
+// A pattern that validate() accepted: what every check takes. A Pattern converts to it implicitly,
+// validating it there, so a check called on its own validates once; verify() and
+// check_applicability() validate once and hand the same CheckedPattern to every check of the run.
+// A view: it refers to the pattern and must not outlive it.
+class CheckedPattern {
+public:
+    CheckedPattern(const Pattern& pattern) : pattern_(&pattern) { validate(pattern); }  // implicit on purpose
+    const Pattern& operator*() const noexcept { return *pattern_; }
+    const Pattern* operator->() const noexcept { return pattern_; }
+
+private:
+    const Pattern* pattern_;
+};
 
 }  // namespace sparsecert
