@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <iterator>
+#include <stdexcept>
 #include <utility>
 
 #include <boost/graph/compressed_sparse_row_graph.hpp>
@@ -41,10 +42,10 @@ public:
 
 private:
     void settle() {
-        const auto offsets = out_->offsets();
+        const auto offsets = out_->token_offsets();
         const token_t n = out_->size();
         while (source_ < n && offsets[std::size_t(source_) + 1] <= edge_) ++source_;
-        if (edge_ < out_->connections()) current_ = {source_, out_->targets()[edge_]};
+        if (edge_ < out_->connections()) current_ = {source_, out_->token_targets()[edge_]};
     }
     const Layer* out_;
     std::uint64_t edge_;
@@ -56,6 +57,7 @@ private:
 }  // namespace
 
 Components strong_components(const Layer& out) {
+    if (!out.is_explicit()) throw std::logic_error("strong_components needs explicit rows (a union graph)");
     using Csr = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property,
                                                    boost::no_property, boost::no_property, token_t,
                                                    std::uint64_t>;

@@ -78,7 +78,8 @@ const Theorem& find_theorem(const std::vector<Theorem>& registry, const std::str
 std::vector<std::vector<std::uint64_t>> column_counts(const Pattern& pattern) {
     std::vector<std::vector<std::uint64_t>> counts(pattern.p(), std::vector<std::uint64_t>(pattern.n, 0));
     for (std::size_t l = 0; l < pattern.p(); ++l)
-        for (token_t j : pattern.layers[l].targets()) ++counts[l][j];
+        for (token_t k = 0; k < pattern.n; ++k)
+            pattern.layers[l].row(k).for_each_token([&](token_t j) { ++counts[l][j]; });
     return counts;
 }
 
@@ -410,11 +411,7 @@ Pattern with_extra_token(const Pattern& p) {
     if (std::uint64_t(p.n) + 1 >= max_tokens) throw std::invalid_argument("no room for an extra token");
     Pattern out = p;
     out.layers.clear();
-    for (const auto& layer : p.layers) {
-        std::vector<std::uint64_t> offsets(layer.offsets().begin(), layer.offsets().end());
-        offsets.push_back(offsets.back());
-        out.layers.emplace_back(std::move(offsets), std::vector<token_t>(layer.targets().begin(), layer.targets().end()));
-    }
+    for (const auto& layer : p.layers) out.layers.push_back(extended(layer, p.n + 1));
     out.extra_tokens.push_back(p.n);
     ++out.n;
     return out;
