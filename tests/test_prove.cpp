@@ -246,7 +246,8 @@ TEST_CASE("prove: Z3's budget is enforced by the watchdog", "[prove]") {
     REQUIRE(obligations.size() == 1);
     const SolverRun r = run_z3(obligations[0].smt2, 0.3);
     CHECK(r.status == SmtStatus::unknown);
-    CHECK(r.message == "timeout");
+    // On a loaded machine the budget can run out while Z3 still parses ("timeout while parsing").
+    CHECK(r.message.starts_with("timeout"));
 }
 
 TEST_CASE("four-ReLU form: the obligations state the form g runs, at g's ramp width", "[prove]") {

@@ -80,7 +80,13 @@ VerifyResult verify(CheckedPattern checked, const VerifyOptions& options) {
     HamiltonianOptions hopt;
     hopt.timeout_seconds = options.timeout_seconds;
     hopt.progress = options.progress;
-    r.hamiltonian_path = find_hamiltonian_path(checked, hopt);
+    if (!options.known_path.empty() && is_hamiltonian_path(pattern, options.known_path)) {
+        r.hamiltonian_path.holds = true;
+        r.hamiltonian_path.path = options.known_path;
+        r.hamiltonian_path.method = "given path";
+    } else {
+        r.hamiltonian_path = find_hamiltonian_path(checked, hopt);
+    }
 
     ReachabilityOptions ropt;
     ropt.timeout_seconds = options.timeout_seconds;

@@ -19,11 +19,12 @@ std::vector<char> closure_from(std::span<const Layer> adjacency, token_t n, toke
         const token_t r = stack.back();
         stack.pop_back();
         for (const auto& layer : adjacency)
-            for (token_t a : layer.attended(r))
+            layer.row(r).for_each_token([&](token_t a) {
                 if (!seen[a]) {
                     seen[a] = 1;
                     stack.push_back(a);
                 }
+            });
     }
     return seen;
 }

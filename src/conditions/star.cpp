@@ -8,10 +8,7 @@ namespace sparsecert {
 
 namespace {
 
-bool attends(const Layer& layer, token_t k, token_t j) {
-    auto row = layer.attended(k);
-    return std::binary_search(row.begin(), row.end(), j);
-}
+bool attends(const Layer& layer, token_t k, token_t j) { return layer.attends(k, j); }
 
 }  // namespace
 

@@ -525,6 +525,13 @@ private:
 
 std::vector<Layer> build_layer(const Context& ctx, const LayerSpec& layer, token_t n);
 
+// A one-layer result, moved (an initializer list would copy the layer: two copies at the peak).
+std::vector<Layer> one(Layer&& layer) {
+    std::vector<Layer> layers;
+    layers.push_back(std::move(layer));
+    return layers;
+}
+
 Layer build_union(const Context& ctx, const LayerSpec& layer, token_t n) {
     std::vector<Layer> parts;
     for (const auto& child : layer.children)
@@ -634,7 +641,7 @@ std::vector<Layer> build_strided(const Params& p, token_t n) {
     auto layers = families::strided(n, p.count("stride", 1));
     if (!p.has("part")) return layers;
     const bool local = p.choice("part", {"local", "strided"}, "") == "local";
-    return {std::move(layers[local ? 0 : 1])};
+    return one(std::move(layers[local ? 0 : 1]));
 }
 
 std::vector<Layer> build_fixed(const Context& ctx, const Params& p, token_t n) {
@@ -646,7 +653,7 @@ std::vector<Layer> build_fixed(const Context& ctx, const Params& p, token_t n) {
     if (p.has("part")) {
         const bool block = p.choice("part", {"block", "summary"}, "") == "block";
         auto layers = families::fixed(n, l, c, families::FixedOrder::block_first);
-        return {std::move(layers[block ? 0 : 1])};
+        return one(std::move(layers[block ? 0 : 1]));
     }
     const bool block_first = p.choice("order", {"block-first", "summary-first"}, "block-first") == "block-first";
     return families::fixed(n, l, c,
@@ -656,23 +663,23 @@ std::vector<Layer> build_fixed(const Context& ctx, const Params& p, token_t n) {
 std::vector<Layer> build_generator(const Context& ctx, const LayerSpec& layer, token_t n) {
     const Params p(ctx, layer, n);
     switch (layer.spec->form) {
-        case Form::dense: return {families::dense(n)};
+        case Form::dense: return one(families::dense(n));
         case Form::sliding_window:
-            return {families::sliding_window(n, p.count("left", 0), p.count("right", 0))};
+            return one(families::sliding_window(n, p.count("left", 0), p.count("right", 0)));
         case Form::dilated_window:
-            return {families::dilated_window(n, p.count("left", 0), p.count("right", 0),
-                                             p.count("dilation", 1))};
+            return one(families::dilated_window(n, p.count("left", 0), p.count("right", 0),
+                                             p.count("dilation", 1)));
         case Form::strided: return build_strided(p, n);
         case Form::fixed: return build_fixed(ctx, p, n);
         // Star-Transformer's code (fastNLP) has no ring wrap-around, hence ring = false.
-        case Form::star: return {families::star(n, p.token("relay", "n-1"), p.flag("ring", false))};
+        case Form::star: return one(families::star(n, p.token("relay", "n-1"), p.flag("ring", false)));
         case Form::global_tokens:
-            return {families::global_tokens(n, p.tokens("tokens"), p.flag("self", true))};
-        case Form::longformer: return {build_longformer(p, n)};
-        case Form::bigbird: return {build_bigbird(ctx, p, n)};
+            return one(families::global_tokens(n, p.tokens("tokens"), p.flag("self", true)));
+        case Form::longformer: return one(build_longformer(p, n));
+        case Form::bigbird: return one(build_bigbird(ctx, p, n));
         case Form::random:
-            return {families::random(n, p.count("edges", 0), p.seed("seed"), p.flag("self", true))};
-        case Form::block_sparse: return {build_block_sparse(ctx, p, n)};
+            return one(families::random(n, p.count("edges", 0), p.seed("seed"), p.flag("self", true)));
+        case Form::block_sparse: return one(build_block_sparse(ctx, p, n));
         default: break;
     }
     ctx.fail(layer.body, "internal error: no generator for this form");
@@ -680,8 +687,8 @@ std::vector<Layer> build_generator(const Context& ctx, const LayerSpec& layer, t
 
 std::vector<Layer> build_layer(const Context& ctx, const LayerSpec& layer, token_t n) {
     switch (layer.spec->form) {
-        case Form::attend: return {ExplicitReader(ctx, layer, n).read()};
-        case Form::union_of: return {build_union(ctx, layer, n)};
+        case Form::attend: return one(ExplicitReader(ctx, layer, n).read());
+        case Form::union_of: return one(build_union(ctx, layer, n));
         default: return build_generator(ctx, layer, n);
     }
 }

@@ -179,7 +179,8 @@ Transposed transposed_union(const Pattern& p) {
     Transposed t;
     t.start.assign(std::size_t(p.n) + 1, 0);
     for (const auto& layer : p.layers)
-        for (token_t j : layer.targets()) ++t.start[j + 1];
+        for (token_t k = 0; k < p.n; ++k)
+            for (token_t j : layer.attended(k)) ++t.start[j + 1];
     for (token_t j = 0; j < p.n; ++j) t.start[j + 1] += t.start[j];
     t.by.resize(t.start[p.n]);
     std::vector<std::uint64_t> fill(t.start.begin(), t.start.end() - 1);

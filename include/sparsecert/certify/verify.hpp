@@ -24,6 +24,9 @@ struct VerifyOptions {
     double timeout_seconds = 60;   // budget for each search that can be long (path, reachability)
     std::size_t max_listed = 20;   // missing (pattern, token) pairs listed
     Progress progress;
+    // A candidate Hamiltonian path (e.g. the one a repair built): taken instead of the search when
+    // is_hamiltonian_path confirms it, ignored otherwise.
+    std::vector<token_t> known_path;
 };
 
 struct VerifyResult {
