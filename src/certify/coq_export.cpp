@@ -62,32 +62,27 @@ std::string coq_list(const std::vector<std::uint64_t>& v) {
     return out + "]";
 }
 
-// A token set as a Coq iset: maximal runs of consecutive tokens, ascending.
-std::string coq_iset(std::vector<std::uint64_t> v) {
-    std::sort(v.begin(), v.end());
-    v.erase(std::unique(v.begin(), v.end()), v.end());
-    std::string out = "[";
+// Sorted distinct tokens as a Coq iset: maximal runs of consecutive tokens, ascending.
+template <class T>
+void write_runs(std::ostream& out, std::span<const T> v) {
+    out << '[';
     for (std::size_t i = 0; i < v.size();) {
         std::size_t j = i;
         while (j + 1 < v.size() && v[j + 1] == v[j] + 1) ++j;
-        if (i) out += "; ";
-        out += "(" + std::to_string(v[i]) + ", " + std::to_string(v[j]) + ")";
-        i = j + 1;
-    }
-    return out + "]";
-}
-
-// One row of a pattern (sorted CSR row) as runs.
-void write_row(std::ostringstream& out, std::span<const token_t> row) {
-    out << '[';
-    for (std::size_t i = 0; i < row.size();) {
-        std::size_t j = i;
-        while (j + 1 < row.size() && row[j + 1] == row[j] + 1) ++j;
         if (i) out << "; ";
-        out << '(' << row[i] << ", " << row[j] << ')';
+        out << '(' << v[i] << ", " << v[j] << ')';
         i = j + 1;
     }
     out << ']';
+}
+
+// Any token list as an iset.
+std::string coq_iset(std::vector<std::uint64_t> v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    std::ostringstream out;
+    write_runs<std::uint64_t>(out, v);
+    return out.str();
 }
 
 // The proof of "checker = true" by computation: the kernel evaluates the checker (VM) when the
@@ -437,7 +432,7 @@ std::string coq_pattern(const Pattern& p) {
         out << "Definition A" << l << " : list iset := [\n";
         for (token_t k = 0; k < p.n; ++k) {
             out << "  ";
-            write_row(out, p.layers[l].attended(k));
+            write_runs<token_t>(out, p.layers[l].attended(k));
             out << (k + 1 < p.n ? ";\n" : "\n");
         }
         out << "].\n\n";
