@@ -22,6 +22,7 @@
 
 #include "sparsecert/pattern/families.hpp"
 #include "sparsecert/pattern/size_expression.hpp"
+#include "sparsecert/pattern/size_prediction.hpp"
 
 namespace sparsecert {
 
@@ -77,11 +78,24 @@ std::string join(const std::vector<std::string_view>& names) {
 // The file name and the failure helper shared by every step.
 struct Context {
     const std::string& file;
+    // Set in the planning pass that runs before anything is built (docs/reliability.md, "Size
+    // limits"): every generator charges its predicted connections here and builds nothing.
+    ConnectionBudget* budget = nullptr;
 
     [[noreturn]] void fail(const std::string& place, const std::string& problem) const {
         throw InputError(file, place, problem);
     }
+
+    // In the planning pass, charges `connections` (refusing the layer over the limit) and returns
+    // true: the caller returns without building. `what` names the parameters behind the count.
+    bool planned(std::uint64_t connections, const std::string& place, const std::string& what) const {
+        if (budget == nullptr) return false;
+        budget->charge(connections, place, what);
+        return true;
+    }
 };
+
+std::string at_n(token_t n) { return "at n = " + std::to_string(n); }
 
 // ---------------------------------------------------------------------------------------------
 // Step 1: structure.
@@ -449,6 +463,7 @@ public:
         : ctx_(ctx), body_(layer.body), rows_(*layer.value), n_(n) {}
 
     Layer read() {
+        if (ctx_.planned(connection_bound(), body_, "the explicit form " + at_n(n_))) return {};
         std::vector<std::uint64_t> offsets;
         offsets.reserve(std::size_t(n_) + 1);
         offsets.push_back(0);
@@ -462,6 +477,25 @@ public:
     }
 
 private:
+    // At most what the rows list, ranges expanded, each row capped at n. Entries that are not valid
+    // tokens count one: the build reports them.
+    std::uint64_t connection_bound() const {
+        std::uint64_t total = 0;
+        for (std::size_t k = 0; k < n_ && k < rows_.size(); ++k) {
+            if (!rows_[k].is_array()) continue;
+            std::uint64_t row = 0;
+            for (const json& item : rows_[k]) {
+                const auto lo = item.is_array() && item.size() == 2 ? json_int64(item[0]) : std::nullopt;
+                const auto hi = item.is_array() && item.size() == 2 ? json_int64(item[1]) : std::nullopt;
+                const bool range = lo && hi && *lo >= 0 && *lo <= *hi && *hi < std::int64_t(n_);
+                row += range ? std::uint64_t(*hi - *lo) + 1 : 1;
+                if (row >= n_) break;
+            }
+            total += std::min<std::uint64_t>(row, n_);
+        }
+        return total;
+    }
+
     std::string place(std::size_t k) const { return index_path(body_, k); }
     std::string place(std::size_t k, std::size_t i) const { return index_path(place(k), i); }
     std::string place(std::size_t k, std::size_t i, std::size_t end) const {
@@ -529,6 +563,8 @@ Layer build_union(const Context& ctx, const LayerSpec& layer, token_t n) {
     std::vector<Layer> parts;
     for (const auto& child : layer.children)
         for (auto& built : build_layer(ctx, child, n)) parts.push_back(std::move(built));
+    // The parts were charged: they bound the union, which is built from them.
+    if (ctx.budget != nullptr) return {};
     if (parts.size() == 1) return std::move(parts.front());
     return union_of(parts);
 }
@@ -567,6 +603,10 @@ Layer build_block_matrix(const Context& ctx, const Params& p, const json& layout
         ctx.fail(at, "the layout has " + std::to_string(nb) + " blocks of " + std::to_string(b) +
                          " = " + std::to_string(std::uint64_t(nb) * b) +
                          " tokens, fewer than n = " + std::to_string(n));
+    if (ctx.planned(predict::block_sparse(n, b, matrix), p.body(),
+                    "a " + std::to_string(nb) + " x " + std::to_string(nb) + " layout of block " +
+                        std::to_string(b) + " " + at_n(n)))
+        return {};
     return families::block_sparse(n, b, matrix);
 }
 
@@ -590,6 +630,9 @@ Layer build_block_pairs(const Context& ctx, const Params& p, const json& layout,
         ctx.fail(p.place("blocks"), "the layout has " + std::to_string(nb) + " blocks of " +
                                         std::to_string(b) + " = " + std::to_string(std::uint64_t(nb) * b) +
                                         " tokens, fewer than n = " + std::to_string(n));
+    if (ctx.planned(predict::block_sparse(n, b, nb, pairs), p.body(),
+                    std::to_string(pairs.size()) + " block pairs of block " + std::to_string(b) + " " + at_n(n)))
+        return {};
     return families::block_sparse(n, b, nb, pairs);
 }
 
@@ -616,10 +659,14 @@ Layer build_bigbird(const Context& ctx, const Params& p, token_t n) {
                      "; use block <= " + std::to_string(std::max<std::uint64_t>(1, (n - 1) / 4)) +
                      " or n >= " + std::to_string(4 * std::uint64_t(b) + 1));
     const token_t r = p.count("random_blocks", 0, "3");
-    return families::bigbird(n, b, r, p.seed("seed"));
+    const std::uint64_t seed = p.seed("seed");
+    if (ctx.planned(predict::bigbird(n, b, r), p.body(),
+                    "block " + std::to_string(b) + ", random_blocks " + std::to_string(r) + " " + at_n(n)))
+        return {};
+    return families::bigbird(n, b, r, seed);
 }
 
-Layer build_longformer(const Params& p, token_t n) {
+Layer build_longformer(const Context& ctx, const Params& p, token_t n) {
     token_t left = 0, right = 0;
     if (p.has("window")) {
         left = right = p.count("window", 0);
@@ -627,13 +674,24 @@ Layer build_longformer(const Params& p, token_t n) {
         left = p.count("left", 0);
         right = p.count("right", 0);
     }
-    return families::longformer(n, left, right, p.tokens("global"));
+    const std::vector<token_t> global = p.tokens("global");
+    if (ctx.planned(predict::longformer(n, left, right, global), p.body(),
+                    "left " + std::to_string(left) + ", right " + std::to_string(right) + " and " +
+                        std::to_string(global.size()) + " global tokens " + at_n(n)))
+        return {};
+    return families::longformer(n, left, right, global);
 }
 
-std::vector<Layer> build_strided(const Params& p, token_t n) {
-    auto layers = families::strided(n, p.count("stride", 1));
-    if (!p.has("part")) return layers;
-    const bool local = p.choice("part", {"local", "strided"}, "") == "local";
+std::vector<Layer> build_strided(const Context& ctx, const Params& p, token_t n) {
+    const token_t c = p.count("stride", 1);
+    const bool part = p.has("part");
+    const bool local = part && p.choice("part", {"local", "strided"}, "") == "local";
+    const auto predicted = predict::strided(n, c);
+    if (ctx.planned(part ? predicted[local ? 0 : 1] : predicted[0] + predicted[1], p.body(),
+                    "stride " + std::to_string(c) + " " + at_n(n)))
+        return {};
+    auto layers = families::strided(n, c);
+    if (!part) return layers;
     return {std::move(layers[local ? 0 : 1])};
 }
 
@@ -643,35 +701,69 @@ std::vector<Layer> build_fixed(const Context& ctx, const Params& p, token_t n) {
     if (c > l)
         ctx.fail(p.place("summary"), "summary = " + std::to_string(c) +
                                          " is out of range: it must be at most block = " + std::to_string(l));
+    const auto predicted = predict::fixed(n, l, c);
+    const std::string what = "block " + std::to_string(l) + ", summary " + std::to_string(c) + " " + at_n(n);
     if (p.has("part")) {
         const bool block = p.choice("part", {"block", "summary"}, "") == "block";
+        if (ctx.planned(predicted[block ? 0 : 1], p.body(), what)) return {};
         auto layers = families::fixed(n, l, c, families::FixedOrder::block_first);
         return {std::move(layers[block ? 0 : 1])};
     }
     const bool block_first = p.choice("order", {"block-first", "summary-first"}, "block-first") == "block-first";
+    if (ctx.planned(predicted[0] + predicted[1], p.body(), what)) return {};
     return families::fixed(n, l, c,
                            block_first ? families::FixedOrder::block_first : families::FixedOrder::summary_first);
 }
 
 std::vector<Layer> build_generator(const Context& ctx, const LayerSpec& layer, token_t n) {
     const Params p(ctx, layer, n);
+    const std::string& at = layer.body;
     switch (layer.spec->form) {
-        case Form::dense: return {families::dense(n)};
-        case Form::sliding_window:
-            return {families::sliding_window(n, p.count("left", 0), p.count("right", 0))};
-        case Form::dilated_window:
-            return {families::dilated_window(n, p.count("left", 0), p.count("right", 0),
-                                             p.count("dilation", 1))};
-        case Form::strided: return build_strided(p, n);
+        case Form::dense:
+            if (ctx.planned(predict::dense(n), at, at_n(n))) return {};
+            return {families::dense(n)};
+        case Form::sliding_window: {
+            const token_t left = p.count("left", 0), right = p.count("right", 0);
+            if (ctx.planned(predict::sliding_window(n, left, right), at,
+                            "left " + std::to_string(left) + ", right " + std::to_string(right) + " " + at_n(n)))
+                return {};
+            return {families::sliding_window(n, left, right)};
+        }
+        case Form::dilated_window: {
+            const token_t left = p.count("left", 0), right = p.count("right", 0), dilation = p.count("dilation", 1);
+            if (ctx.planned(predict::dilated_window(n, left, right, dilation), at,
+                            "left " + std::to_string(left) + ", right " + std::to_string(right) + ", dilation " +
+                                std::to_string(dilation) + " " + at_n(n)))
+                return {};
+            return {families::dilated_window(n, left, right, dilation)};
+        }
+        case Form::strided: return build_strided(ctx, p, n);
         case Form::fixed: return build_fixed(ctx, p, n);
-        // Star-Transformer's code (fastNLP) has no ring wrap-around, hence ring = false.
-        case Form::star: return {families::star(n, p.token("relay", "n-1"), p.flag("ring", false))};
-        case Form::global_tokens:
-            return {families::global_tokens(n, p.tokens("tokens"), p.flag("self", true))};
-        case Form::longformer: return {build_longformer(p, n)};
+        case Form::star: {
+            // Star-Transformer's code (fastNLP) has no ring wrap-around, hence ring = false.
+            const token_t relay = p.token("relay", "n-1");
+            const bool ring = p.flag("ring", false);
+            if (ctx.planned(predict::star(n, relay, ring), at, at_n(n))) return {};
+            return {families::star(n, relay, ring)};
+        }
+        case Form::global_tokens: {
+            const std::vector<token_t> tokens = p.tokens("tokens");
+            const bool self = p.flag("self", true);
+            if (ctx.planned(predict::global_tokens(n, tokens, self), at,
+                            std::to_string(tokens.size()) + " global tokens " + at_n(n)))
+                return {};
+            return {families::global_tokens(n, tokens, self)};
+        }
+        case Form::longformer: return {build_longformer(ctx, p, n)};
         case Form::bigbird: return {build_bigbird(ctx, p, n)};
-        case Form::random:
-            return {families::random(n, p.count("edges", 0), p.seed("seed"), p.flag("self", true))};
+        case Form::random: {
+            const token_t edges = p.count("edges", 0);
+            const std::uint64_t seed = p.seed("seed");
+            const bool self = p.flag("self", true);
+            if (ctx.planned(predict::random(n, edges, self), at, "edges " + std::to_string(edges) + " " + at_n(n)))
+                return {};
+            return {families::random(n, edges, seed, self)};
+        }
         case Form::block_sparse: return {build_block_sparse(ctx, p, n)};
         default: break;
     }
@@ -842,7 +934,8 @@ json parse_json_text(const std::string& text, const std::string& file) {
     return builder.take();
 }
 
-Pattern parse_pattern(const json& doc, const std::string& file, std::optional<std::uint64_t> n_override) {
+Pattern parse_pattern(const json& doc, const std::string& file, std::optional<std::uint64_t> n_override,
+                      const LoadLimits& limits) {
     const Context ctx{file};
     if (!doc.is_object())
         ctx.fail("", "the top level must be an object with \"name\" and \"layers\", got " + describe(doc));
@@ -876,14 +969,20 @@ Pattern parse_pattern(const json& doc, const std::string& file, std::optional<st
         specs.push_back(parse_layer_spec(ctx, layers[i], index_path("layers", i), 0, false));
 
     pattern.n = resolve_n(ctx, specs, file_n, n_override);
+    // Predict before building: every layer is sized from its parameters, and the pattern refused
+    // with one line when it would exceed the limit, before any layer is materialized.
+    ConnectionBudget budget(file, limits.max_connections);
+    const Context planning{file, &budget};
+    for (const auto& spec : specs) build_layer(planning, spec, pattern.n);
     for (const auto& spec : specs)
         for (auto& layer : build_layer(ctx, spec, pattern.n)) pattern.layers.push_back(std::move(layer));
     validate(pattern);
     return pattern;
 }
 
-Pattern load_pattern_file(const std::string& path, std::optional<std::uint64_t> n_override) {
-    return parse_pattern(parse_json_text(read_whole_file(path), path), path, n_override);
+Pattern load_pattern_file(const std::string& path, std::optional<std::uint64_t> n_override,
+                          const LoadLimits& limits) {
+    return parse_pattern(parse_json_text(read_whole_file(path), path), path, n_override, limits);
 }
 
 json to_explicit_json(const Pattern& pattern) {
