@@ -40,7 +40,7 @@ for pattern in bigbird longformer; do
   for n in "${sizes[@]}"; do
     file=bench/patterns/$pattern.json
     read -r wall kib < <(measure "$out/$pattern-$n.json" build/bin/verify-pattern --json --n "$n" "$file")
-    s=$(/usr/bin/python3 -c "import json;print(json.load(open('$out/$pattern-$n.json'))['reachability']['s'])" 2>/dev/null || echo "?")
+    s=$(/usr/bin/python3 -c "import json;print(json.load(open('$out/$pattern-$n.json'))['results'][0]['reachability']['s'])" 2>/dev/null || echo "?")
     bwall="-"; bkib="-"; bcomp="-"; ratio="-"
     if ((n <= baseline_max)); then
       build/bin/export-pattern --n "$n" "$file" >"$out/$pattern-$n.explicit.json"

@@ -39,12 +39,14 @@ inline std::string write_temp(const std::string& name, const std::string& conten
     return path;
 }
 
-// `args` is appended to the tool's path as shell words (quote them yourself when needed).
-inline CommandResult run_tool(const std::string& tool, const std::string& args) {
+// `args` is appended to the tool's path as shell words (quote them yourself when needed); standard
+// input is `input` (a path), standard output `output` when given.
+inline CommandResult run_tool(const std::string& tool, const std::string& args, const std::string& input = "/dev/null",
+                              const std::string& output = "") {
     static int counter = 0;
     const std::string base = temp_dir() + "/cmd" + std::to_string(counter++);
-    const std::string cmd = std::string(SPARSECERT_BIN_DIR) + "/" + tool + " " + args + " >" + base +
-                            ".out 2>" + base + ".err </dev/null";
+    const std::string cmd = std::string(SPARSECERT_BIN_DIR) + "/" + tool + " " + args + " >" +
+                            (output.empty() ? base + ".out" : output) + " 2>" + base + ".err <" + input;
     const int raw = std::system(cmd.c_str());
     CommandResult r;
     r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;

@@ -32,10 +32,11 @@ json certify(const std::string& pattern, const std::string& name, const std::str
     return json::parse(slurp(cert));
 }
 
-// check-certificate on a (possibly mutated) certificate; `n_pattern` is the pattern file to use.
+// check-certificate on a (possibly mutated) certificate, at the certificate's own n (the checker
+// itself takes n from the pattern file or --n, never from the certificate).
 sparsecert::testing::CommandResult check(const std::string& pattern, const json& cert, const std::string& name) {
     const std::string file = write_temp(name + ".cert.json", cert.dump(1));
-    return run_tool("check-certificate", pattern + " " + file);
+    return run_tool("check-certificate", "--n " + cert.value("n", json(1)).dump() + " " + pattern + " " + file);
 }
 
 void expect_invalid(const std::string& pattern, const json& cert, const std::string& name,
@@ -43,8 +44,24 @@ void expect_invalid(const std::string& pattern, const json& cert, const std::str
     auto r = check(pattern, cert, name);
     INFO(name << ": " << r.out << r.err);
     CHECK(r.status == 1);
-    CHECK(r.out.rfind("invalid: ", 0) == 0);
+    CHECK(r.out.rfind("invalid (n = ", 0) == 0);
     CHECK(r.out.find(message) != std::string::npos);
+}
+
+// Bad input: one line on stderr naming the certificate and the place, exit status 2.
+void expect_malformed(const std::string& pattern, const json& cert, const std::string& name,
+                      const std::string& place) {
+    auto r = check(pattern, cert, name);
+    INFO(name << ": " << r.out << r.err);
+    CHECK(r.status == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.find(name + ".cert.json: " + place) != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+}
+
+// A pattern file with these explicit layers (a JSON list).
+std::string explicit_pattern(const std::string& name, const std::string& layers) {
+    return write_temp(name + ".json", R"({"name": ")" + name + R"(", "layers": )" + layers + "}");
 }
 
 }  // namespace
@@ -58,11 +75,12 @@ TEST_CASE("certificates: every catalogue pattern round-trips through check-certi
             const std::string stem = std::filesystem::path(file).stem().string();
             const std::string cert = dir + "/" + stem + ".cert.json";
             REQUIRE(std::filesystem::exists(cert));
-            // The pattern at the certificate's n: check-certificate takes n from the certificate.
-            auto c = run_tool("check-certificate", file + " " + cert);
+            // The pattern at the size it was verified at: the file's n, or --n.
+            const json doc = json::parse(slurp(cert));
+            auto c = run_tool("check-certificate", (n.empty() ? "" : "--n " + n) + " " + file + " " + cert);
             INFO(stem << " at n = " << n << ": " << c.out << c.err);
             CHECK(c.status == 0);
-            CHECK(c.out.rfind("valid\n", 0) == 0);
+            CHECK(c.out.rfind("valid (n = " + doc["n"].dump() + "): verdict " + doc["verdict"].get<std::string>(), 0) == 0);
         }
     }
 }
@@ -101,22 +119,35 @@ TEST_CASE("certificates: randomized patterns round-trip", "[certificate]") {
     CHECK(refuted > 0);
 }
 
-TEST_CASE("certificates: the hub-only star is universal through bigbird2020-star only", "[certificate]") {
+TEST_CASE("certificates: a star with an input token as hub is open; the adaptation is a conjecture", "[certificate]") {
     const std::string file = source_path("tests/data/hub-only-star.json");
     auto r = run_tool("verify-pattern", "--json " + file);
-    CHECK(r.status == 0);
-    auto doc = json::parse(r.out);
-    CHECK(doc["verdict"] == "universal");
+    CHECK(r.status == 3);
+    auto doc = json::parse(r.out)["results"][0];
+    CHECK(doc["verdict"] == "open");
     for (const auto& t : doc["theorems"]) {
-        if (t["id"] == "bigbird2020-star") CHECK(t["applies"] == true);
+        if (t["id"] == "bigbird2020-star") {
+            CHECK(t["applies"] == false);
+            CHECK(t["reason"].get<std::string>().find("must be an extra token") != std::string::npos);
+        }
+        if (t["id"] == "bigbird2020-star-in-sequence") CHECK(t["applies"] == true);
         if (t["id"] == "yun2020") CHECK(t["applies"] == false);
     }
     json cert = certify(file, "hub-only");
-    CHECK(cert["star"]["hub"] == 5);
+    CHECK(cert["star_in_sequence"]["hub"] == 5);
+    CHECK(cert["star"]["holds"] == false);
     CHECK(cert["hamiltonian_path"]["holds"] == false);
     CHECK(check(file, cert, "hub-only-ok").status == 0);
+    // The conjecture does not make it universal, even when the certificate says so.
+    json forged = cert;
+    forged["verdict"] = "universal";
+    forged["verdict_p_range"] = "(1, inf)";
+    expect_invalid(file, forged, "hub-only-forged-verdict", "the checked facts give \"open\"");
+    json forged_star = cert;
+    forged_star["star"] = {{"holds", true}, {"hub", 5}};
+    expect_invalid(file, forged_star, "hub-only-forged-star", "no extra token is a star hub");
 
-    // The separator refutation of the issue: removing the hub leaves 5 components, more than 2.
+    // The separator refutation: removing the hub leaves 5 components, more than 2.
     json sep = cert;
     sep["hamiltonian_path"]["refutation"] = {{"kind", "separator"}, {"tokens", {5}}};
     CHECK(check(file, sep, "hub-only-separator").status == 0);
@@ -130,13 +161,49 @@ TEST_CASE("certificates: the hub-only star is universal through bigbird2020-star
     json bad_sources = cert;
     bad_sources["hamiltonian_path"]["refutation"] = {{"kind", "sources"}, {"tokens", {0, 1}}};
     expect_invalid(file, bad_sources, "hub-only-bad-sources", "attends to another token");
-    // A star hub that is not one.
+    // An in-sequence hub that is not one, and a claim that there is none.
     json bad_hub = cert;
-    bad_hub["star"]["hub"] = 2;
-    expect_invalid(file, bad_hub, "hub-only-bad-hub", "hub 2 does not attend to every token");
+    bad_hub["star_in_sequence"]["hub"] = 2;
+    expect_invalid(file, bad_hub, "hub-only-bad-hub", "token 2 is not an input token attending to every token");
     json no_hub = cert;
-    no_hub["star"] = {{"holds", false}};
+    no_hub["star_in_sequence"] = {{"holds", false}};
     expect_invalid(file, no_hub, "hub-only-no-hub", "token 5 is one");
+}
+
+TEST_CASE("certificates: BigBird's star with an extra hub is universal for 1 < p < inf", "[certificate]") {
+    const std::string file = source_path("tests/data/extra-hub-star.json");
+    json cert = certify(file, "extra-hub");
+    CHECK(cert["verdict"] == "universal");
+    CHECK(cert["verdict_p_range"] == "(1, inf)");
+    CHECK(cert["star"] == json({{"holds", true}, {"hub", 0}}));
+    CHECK(cert["extra_tokens"] == json({0}));
+    auto c = check(file, cert, "extra-hub-ok");
+    INFO(c.out << c.err);
+    CHECK(c.status == 0);
+    CHECK(c.out.find("verdict universal (bigbird2020-star; d_p for 1 < p < inf)") != std::string::npos);
+    json wider = cert;
+    wider["verdict_p_range"] = "[1, inf)";
+    expect_invalid(file, wider, "extra-hub-p", "verdict_p_range");
+    json no_extra = cert;
+    no_extra["extra_tokens"] = json::array();
+    expect_invalid(file, no_extra, "extra-hub-no-extra", "extra_tokens");
+    json yun = cert;
+    yun["input_tokens_only"]["holds"] = true;
+    expect_invalid(file, yun, "extra-hub-yun", "input_tokens_only");
+    // The same star over the same tokens with the hub an input token is not covered.
+    const std::string in_seq = write_temp("in-sequence-hub.json",
+                                          R"({"name": "in-sequence hub", "n": 9, "layers": [{"global_tokens": {"tokens": [0]}}]})");
+    CHECK(certify(in_seq, "in-sequence-hub")["verdict"] == "open");
+    // Two patterns, both containing the star: Theorem 1 has one graph for every layer.
+    const std::string two = write_temp("two-graphs.json", R"({"name": "two graphs", "n": 9, "extra_tokens": [0],
+        "layers": [{"global_tokens": {"tokens": [0]}}, {"union": [{"global_tokens": {"tokens": [0]}}, {"sliding_window": {"left": 1, "right": 0}}]}]})");
+    json two_cert = certify(two, "two-graphs");
+    CHECK(two_cert["one_graph"]["holds"] == false);
+    CHECK(two_cert["verdict"] == "open");
+    CHECK(check(two, two_cert, "two-graphs-ok").status == 0);
+    json one = two_cert;
+    one["one_graph"]["holds"] = true;
+    expect_invalid(two, one, "two-graphs-one", "one_graph: claims holds = true");
 }
 
 TEST_CASE("certificates: a causal window is not-universal with a closure certificate", "[certificate]") {
@@ -163,7 +230,7 @@ TEST_CASE("certificates: a causal window is not-universal with a closure certifi
     json wrong_theorem = cert;
     for (auto& t : wrong_theorem["theorems"])
         if (t["id"] == "reachability-closure") t["applies"] = true;
-    expect_invalid(file, wrong_theorem, "causal-theorem", "reachability-closure is claimed to apply");
+    expect_invalid(file, wrong_theorem, "causal-theorem", "reachability-closure is claimed to apply = true");
 }
 
 TEST_CASE("certificates: path and s mutations are rejected", "[certificate]") {
@@ -218,7 +285,7 @@ TEST_CASE("certificates: path and s mutations are rejected", "[certificate]") {
 }
 
 TEST_CASE("certificates: a refutation only a solver finds is re-checked by cvc5", "[certificate]") {
-    if (std::system("command -v cvc5 >/dev/null 2>&1") != 0) {
+    if (std::system("test -x /usr/bin/cvc5") != 0) {
         WARN("cvc5 is not installed: solver refutations cannot be re-checked here (tools/install-deps.sh installs it)");
         return;
     }
@@ -232,16 +299,35 @@ TEST_CASE("certificates: a refutation only a solver finds is re-checked by cvc5"
     auto c = run_tool("check-certificate", file + " " + dir + "solver-refuted.cert.json");
     INFO(c.out << c.err);
     CHECK(c.status == 0);
-    CHECK(c.out.find("cvc5 confirms unsat") != std::string::npos);
+    CHECK(c.out.find("cvc5 (/usr/bin/cvc5) confirms unsat") != std::string::npos);
     // The same claim about a pattern that has a path: cvc5 finds it.
-    json wrong = cert;
-    wrong["n"] = 16;
-    wrong["hamiltonian_path"]["refutation"].erase("file");
-    auto star = source_path("patterns/star.json");
-    const std::string f = write_temp("solver-wrong.cert.json", wrong.dump());
-    auto w = run_tool("check-certificate", star + " " + f);
-    CHECK(w.status == 1);
-    CHECK(w.out.find("not unsat") != std::string::npos);
+    const std::string star = source_path("patterns/star.json");
+    json wrong = certify(star, "solver-star", "--n 16");
+    wrong["hamiltonian_path"] = {{"holds", false}, {"method", "solver"}, {"refutation", {{"kind", "solver"}}}};
+    expect_invalid(star, wrong, "solver-wrong", "cvc5 finds a Hamiltonian path");
+    // A side file outside the certificate's directory is refused.
+    json outside = cert;
+    outside["hamiltonian_path"]["refutation"]["file"] = "../x.smt2";
+    const std::string f = dir + "outside.cert.json";
+    std::ofstream(f) << outside.dump();
+    auto o = run_tool("check-certificate", file + " " + f);
+    CHECK(o.status == 2);
+    CHECK(o.err.find("hamiltonian_path.refutation.file") != std::string::npos);
+}
+
+TEST_CASE("check-certificate: a solver that runs out of time is 'unconfirmed', exit status 3, not 'invalid'", "[certificate]") {
+    if (std::system("test -x /usr/bin/cvc5") != 0) {
+        WARN("cvc5 is not installed");
+        return;
+    }
+    // cvc5 cannot even start within a millisecond.
+    const std::string file = source_path("tests/data/solver-refuted.json");
+    const std::string dir = temp_dir() + "/solver-timeout/";
+    REQUIRE(run_tool("verify-pattern", "--certificate " + dir + " " + file).status == 1);
+    auto c = run_tool("check-certificate", "--timeout 0.001 " + file + " " + dir + "solver-refuted.cert.json");
+    INFO(c.out << c.err);
+    CHECK(c.status == 3);
+    CHECK(c.out.rfind("unconfirmed (n = 9): could not confirm within the budget: cvc5 could not decide", 0) == 0);
 }
 
 TEST_CASE("certificates: the library writes the same bytes as the command", "[certificate]") {
@@ -266,7 +352,155 @@ TEST_CASE("check-certificate: bad input gives one line and exit status 2", "[cer
     auto missing = write_temp("missing.cert.json", R"({"n": 16, "p": 1})");
     r = run_tool("check-certificate", file + " " + missing);
     CHECK(r.status == 2);
-    CHECK(r.err.find("self_attention") != std::string::npos);
+    CHECK(r.err.find("missing.cert.json: missing \"format\"") != std::string::npos);
+    auto old_format = write_temp("old.cert.json", R"({"format": "sparsecert-certificate/1", "n": 16, "p": 1})");
+    r = run_tool("check-certificate", file + " " + old_format);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("re-run verify-pattern") != std::string::npos);
     r = run_tool("check-certificate", file);
     CHECK(r.status == 2);
+    r = run_tool("check-certificate", "--n x " + file + " " + missing);
+    CHECK(r.status == 2);
+}
+
+// The forged certificates that an earlier checker accepted: each must be rejected now, and the
+// honest certificate of the same pattern accepted.
+TEST_CASE("check-certificate: forged certificates are rejected", "[certificate][forged]") {
+    const json huge = json(std::uint64_t(18446744073709551615ULL));
+    SECTION("an integer wrap in a cycle's start") {
+        const std::string file = write_temp("dense4.json", R"({"name": "dense4", "n": 4, "layers": [{"dense": {}}]})");
+        json cert = certify(file, "dense4");
+        CHECK(check(file, cert, "dense4-ok").status == 0);
+        json influence = cert;
+        influence["influence"] = {{"holds", false}, {"k", 0}, {"j", 1}, {"cycle", {{"start", huge}, {"period", 1}}}};
+        for (auto& t : influence["theorems"])
+            if (t["id"] == "reachability-closure") t["applies"] = false;
+        influence["verdict"] = "not-universal";
+        expect_malformed(file, influence, "dense4-influence-wrap", "influence: missing \"closure\"");
+        json reach = cert;
+        reach["reachability"] = {{"holds", false}, {"cycle", {{"start", huge}, {"period", 1}}}};
+        expect_malformed(file, reach, "dense4-cycle-wrap", "reachability.cycle.start: 18446744073709551615 is out of range");
+        json period = cert;
+        period["reachability"] = {{"holds", false}, {"cycle", {{"start", 1}, {"period", huge}}}};
+        expect_malformed(file, period, "dense4-period-wrap", "reachability.cycle.period");
+        json s = cert;
+        s["reachability"]["s"] = huge;
+        expect_malformed(file, s, "dense4-s-huge", "reachability.s");
+    }
+    SECTION("a component-order refutation naming component 2^64 - 1") {
+        const std::string file = explicit_pattern("two-alone", "[{\"attend\": [[0], [1]]}]");
+        json cert = certify(file, "two-alone");
+        REQUIRE(cert["hamiltonian_path"]["holds"] == false);
+        CHECK(check(file, cert, "two-alone-ok").status == 0);
+        json forged = cert;
+        forged["hamiltonian_path"]["refutation"] = {{"kind", "component-order"}, {"component", {0, huge}}, {"gap", huge}};
+        expect_malformed(file, forged, "two-alone-label", "hamiltonian_path.refutation.component[1]");
+        json gap = cert;
+        gap["hamiltonian_path"]["refutation"] = {{"kind", "component-order"}, {"component", {0, 1}}, {"gap", huge}};
+        expect_malformed(file, gap, "two-alone-gap", "hamiltonian_path.refutation.gap");
+        // A path claimed through a token beyond n.
+        json path = cert;
+        path["hamiltonian_path"] = {{"holds", true}, {"path", {0, huge}}};
+        expect_malformed(file, path, "two-alone-path", "hamiltonian_path.path[1]");
+    }
+    SECTION("theorem lists that are not the registry's") {
+        const std::string file = explicit_pattern("causal4", "[{\"attend\": [[0], [0, 1], [1, 2], [2, 3]]}]");
+        json cert = certify(file, "causal4");
+        REQUIRE(cert["verdict"] == "not-universal");
+        CHECK(check(file, cert, "causal4-ok").status == 0);
+        json fake = cert;
+        fake["theorems"].push_back({{"id", "fake"}, {"kind", "sufficient"}, {"applies", true}, {"hypotheses", json::array()}});
+        fake["verdict"] = "universal";
+        expect_malformed(file, fake, "causal4-fake", "theorems: a list of 5 entries");
+        json empty = cert;
+        for (auto& t : empty["theorems"])
+            if (t["id"] == "yun2020") {
+                t["hypotheses"] = json::array();
+                t["applies"] = true;
+            }
+        empty["verdict"] = "universal";
+        expect_invalid(file, empty, "causal4-empty", "the hypotheses of yun2020 differ from the registry's");
+        json subset = cert;
+        for (auto& t : subset["theorems"])
+            if (t["id"] == "yun2020") {
+                t["hypotheses"] = {"self_attention", "hamiltonian_path"};
+                t["applies"] = true;
+            }
+        subset["verdict"] = "universal";
+        expect_invalid(file, subset, "causal4-subset", "the hypotheses of yun2020 differ from the registry's");
+        json kind = cert;
+        for (auto& t : kind["theorems"])
+            if (t["id"] == "reachability-closure") t["kind"] = "sufficient";
+        expect_invalid(file, kind, "causal4-kind", "reachability-closure is necessary in the registry");
+        json dropped = cert;
+        auto& list = dropped["theorems"];
+        list.erase(std::remove_if(list.begin(), list.end(), [](const json& t) { return t["id"] == "reachability-closure"; }),
+                   list.end());
+        dropped["verdict"] = "open";
+        dropped["verdict_p_range"] = nullptr;
+        expect_invalid(file, dropped, "causal4-dropped", "lists 3 theorems, the registry has 4");
+        json applies = cert;
+        applies["theorems"][0]["applies"] = "yes";
+        expect_malformed(file, applies, "causal4-applies", "theorems[0].applies");
+        json number = cert;
+        number["theorems"][0]["applies"] = 1;
+        expect_malformed(file, number, "causal4-applies-number", "theorems[0].applies");
+        json range = cert;
+        for (auto& t : range["theorems"])
+            if (t["id"] == "bigbird2020-star") t["p_range"] = "[1, inf)";
+        expect_invalid(file, range, "causal4-p-range", "bigbird2020-star is for d_p with 1 < p < inf");
+    }
+    SECTION("an s that is not minimal when S^t does not grow") {
+        // S^1 complete, S^2 not (token 1 attends to nothing in pattern 1), S^3 complete: s = 1.
+        const std::string file = explicit_pattern("shrinking", "[{\"attend\": [[0, 1], [0, 1]]}, {\"attend\": [[0, 1], []]}]");
+        json cert = certify(file, "shrinking");
+        REQUIRE(cert["reachability"]["s"] == 1);
+        CHECK(check(file, cert, "shrinking-ok").status == 0);
+        json forged = cert;
+        forged["reachability"]["s"] = 3;
+        forged["reachability"]["below_s"] = {1, 0};
+        expect_invalid(file, forged, "shrinking-s3", "s = 3 is not minimal: S^1 is already complete");
+        json two = cert;
+        two["reachability"]["s"] = 2;
+        expect_invalid(file, two, "shrinking-s2", "S^2 is not complete");
+    }
+    SECTION("the n checked is the user's, printed, and a mismatch is invalid") {
+        const std::string file = source_path("patterns/xformers-global.json");
+        json small = certify(file, "xformers-n1", "--n 1");
+        REQUIRE(small["verdict"] == "universal");
+        const std::string cert_file = write_temp("xformers-n1.cert.json", small.dump());
+        auto r = run_tool("check-certificate", file + " " + cert_file);
+        CHECK(r.status == 1);
+        CHECK(r.out == "invalid (n = 1024): the certificate is for n = 1, p = 1, but the pattern checked has n = 1024, p = 1\n");
+        r = run_tool("check-certificate", "--n 1 " + file + " " + cert_file);
+        CHECK(r.status == 0);
+        CHECK(r.out.rfind("valid (n = 1): verdict universal", 0) == 0);
+    }
+    SECTION("huge numbers and huge files are bad input, one line, exit status 2") {
+        const std::string file = source_path("patterns/star.json");
+        json cert = certify(file, "star-huge", "--n 16");
+        json big_n = cert;
+        big_n["n"] = 2147483647;
+        const std::string f = write_temp("star-big-n.cert.json", big_n.dump());
+        auto r = run_tool("check-certificate", file + " " + f);
+        CHECK(r.status == 1);
+        CHECK(r.out.find("the certificate is for n = 2147483647") != std::string::npos);
+        // The pattern itself at n = 2^31 - 1 does not fit: bad input, not std::bad_alloc.
+        r = run_tool("check-certificate", "--n 2147483647 " + file + " " + f);
+        INFO(r.out << r.err);
+        CHECK(r.status == 2);
+        CHECK(r.out.empty());
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+        // A 1 GiB certificate (sparse: no disk is used) is refused before it is read.
+        const std::string gib = temp_dir() + "/gib.cert.json";
+        std::filesystem::resize_file(write_temp("gib.cert.json", "{"), std::uintmax_t{1} << 30);
+        r = run_tool("check-certificate", "--n 16 " + file + " " + gib);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("larger than") != std::string::npos);
+        // A list longer than any list of this pattern.
+        json long_list = cert;
+        long_list["self_attention"]["missing"] = json::array();
+        for (int i = 0; i < 100; ++i) long_list["self_attention"]["missing"].push_back({0, 0});
+        expect_malformed(file, long_list, "star-long", "self_attention.missing: a list of 100 entries");
+    }
 }

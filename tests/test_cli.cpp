@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_support.hpp"
+#include "sparsecert/version.hpp"
 
 using sparsecert::testing::run_tool;
 using sparsecert::testing::source_path;
@@ -107,45 +108,88 @@ TEST_CASE("verify-pattern: exit statuses follow the verdict", "[cli]") {
 }
 
 TEST_CASE("verify-pattern --json: the exact output of one file", "[cli]") {
-    auto r = run_tool("verify-pattern", "--json " + source_path("tests/data/one-direction.json"));
+    // From standard input, so that "file" does not depend on where the checkout is.
+    auto r = run_tool("verify-pattern", "--json -", source_path("tests/data/one-direction.json"));
     CHECK(r.status == 1);
     CHECK(r.err.empty());
     CHECK(r.out == sparsecert::testing::slurp(source_path("tests/data/one-direction.expected.json")));
 }
 
-TEST_CASE("verify-pattern --json: keys exactly as documented, arrays for several files", "[cli]") {
-    auto r = run_tool("verify-pattern", "--json --n 32 " + source_path("patterns/star.json") + " " +
-                                            source_path("patterns/causal-window.json"));
+namespace {
+
+std::vector<std::string> sorted_keys(const nlohmann::json& o) {
+    std::vector<std::string> keys;
+    for (auto it = o.begin(); it != o.end(); ++it) keys.push_back(it.key());
+    std::sort(keys.begin(), keys.end());
+    return keys;
+}
+
+}  // namespace
+
+TEST_CASE("verify-pattern --json: keys exactly as documented, one shape for any number of files", "[cli]") {
+    const std::string star = source_path("patterns/star.json"), causal = source_path("patterns/causal-window.json");
+    auto r = run_tool("verify-pattern", "--json --n 32 " + star + " " + causal);
     REQUIRE(r.status == 1);
-    auto doc = nlohmann::json::parse(r.out);
+    auto top = nlohmann::json::parse(r.out);
+    CHECK(sorted_keys(top) == std::vector<std::string>{"results", "sparsecert_version"});
+    CHECK(top["sparsecert_version"] == sparsecert::version);
+    const auto& doc = top["results"];
     REQUIRE(doc.is_array());
     REQUIRE(doc.size() == 2);
     for (const auto& o : doc) {
-        std::vector<std::string> keys;
-        for (auto it = o.begin(); it != o.end(); ++it) keys.push_back(it.key());
-        std::sort(keys.begin(), keys.end());
-        // Issue 2's keys, plus issue 3's "theorems" and "verdict".
-        CHECK(keys == std::vector<std::string>{"connections", "hamiltonian_path", "n", "p", "pattern",
-                                               "reachability", "self_attention", "theorem_applies",
-                                               "theorems", "verdict"});
-        for (const auto& t : o["theorems"]) {
-            std::vector<std::string> tkeys;
-            for (auto it = t.begin(); it != t.end(); ++it) tkeys.push_back(it.key());
-            std::sort(tkeys.begin(), tkeys.end());
-            CHECK(tkeys == std::vector<std::string>{"applies", "id", "kind", "reason"});
-        }
+        CHECK(sorted_keys(o) == std::vector<std::string>{"connections", "extra_tokens", "file", "hamiltonian_path",
+                                                         "n", "p", "pattern", "reachability", "self_attention", "star",
+                                                         "theorem_applies", "theorems", "verdict", "verdict_p_range"});
+        for (const auto& t : o["theorems"])
+            CHECK(sorted_keys(t) == std::vector<std::string>{"applies", "id", "kind", "p_range", "reason"});
         CHECK(o["n"] == 32);
     }
+    CHECK(doc[0]["file"] == star);
+    CHECK(doc[1]["file"] == causal);
     CHECK(doc[0]["theorem_applies"] == true);
     CHECK(doc[0]["hamiltonian_path"].contains("path"));
     CHECK(!doc[0]["hamiltonian_path"].contains("reason"));
     CHECK(doc[0]["reachability"]["s"] == 2);
+    // star.json's hub is an input token: BigBird's hypothesis (an extra hub) does not hold.
+    CHECK(doc[0]["star"] == nlohmann::json{{"holds", false}, {"hub", nullptr}, {"in_sequence_hub", 31}});
+    CHECK(doc[1]["star"] == nlohmann::json{{"holds", false}, {"hub", nullptr}, {"in_sequence_hub", nullptr}});
     CHECK(doc[1]["theorem_applies"] == false);
     CHECK(doc[1]["reachability"]["holds"] == false);
     CHECK(doc[1]["reachability"]["s"].is_null());
     CHECK(doc[1]["reachability"]["unreached"].size() == 2);
     CHECK(doc[0]["verdict"] == "universal");
+    CHECK(doc[0]["verdict_p_range"] == "[1, inf)");
     CHECK(doc[1]["verdict"] == "not-universal");
+
+    // An extra hub, as BigBird's theorem states it.
+    auto extra = nlohmann::json::parse(run_tool("verify-pattern", "--json " + source_path("tests/data/extra-hub-star.json")).out);
+    CHECK(extra["results"][0]["star"] == nlohmann::json{{"holds", true}, {"hub", 0}, {"in_sequence_hub", nullptr}});
+
+    // One file: the same shape, a list of one.
+    auto one = nlohmann::json::parse(run_tool("verify-pattern", "--json --n 32 " + star).out);
+    CHECK(sorted_keys(one) == std::vector<std::string>{"results", "sparsecert_version"});
+    REQUIRE(one["results"].size() == 1);
+    CHECK(one["results"][0] == doc[0]);
+}
+
+TEST_CASE("verify-pattern --json: --omit-path and --compact", "[cli]") {
+    const std::string star = source_path("patterns/star.json");
+    auto full = run_tool("verify-pattern", "--json --n 64 " + star);
+    auto compact = run_tool("verify-pattern", "--json --compact --n 64 " + star);
+    auto omitted = run_tool("verify-pattern", "--json --compact --omit-path --n 64 " + star);
+    REQUIRE(full.status == 0);
+    REQUIRE(compact.status == 0);
+    REQUIRE(omitted.status == 0);
+    CHECK(lines(compact.out) == 1);
+    CHECK(lines(full.out) > 64);
+    CHECK(nlohmann::json::parse(compact.out) == nlohmann::json::parse(full.out));
+    auto without = nlohmann::json::parse(omitted.out);
+    auto with = nlohmann::json::parse(full.out);
+    CHECK(with["results"][0]["hamiltonian_path"]["path"].size() == 64);
+    CHECK(!without["results"][0]["hamiltonian_path"].contains("path"));
+    CHECK(without["results"][0]["hamiltonian_path"]["holds"] == true);
+    with["results"][0]["hamiltonian_path"].erase("path");
+    CHECK(with == without);
 }
 
 TEST_CASE("verify-pattern: the catalogue table and determinism", "[cli]") {
@@ -169,8 +213,12 @@ TEST_CASE("export-pattern round-trips through the explicit form", "[cli]") {
         auto again = run_tool("export-pattern", f);
         REQUIRE(again.status == 0);
         CHECK(again.out == e.out);
-        // The explicit file verifies exactly like the generator it came from.
-        CHECK(run_tool("verify-pattern", "--json " + f).out ==
-              run_tool("verify-pattern", "--json --n 96 " + generic).out);
+        // The explicit file verifies exactly like the generator it came from (but for the file name).
+        auto verified = [](const std::string& args) {
+            auto doc = nlohmann::json::parse(run_tool("verify-pattern", "--json " + args).out);
+            doc["results"][0].erase("file");
+            return doc;
+        };
+        CHECK(verified(f) == verified("--n 96 " + generic));
     }
 }

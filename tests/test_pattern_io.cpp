@@ -259,6 +259,44 @@ TEST_CASE("to_explicit_json round-trips and compresses runs", "[pattern_io]") {
     CHECK(back.name == p.name);
 }
 
+TEST_CASE("extra tokens: declared, sorted, merged, expressions, round-trip", "[pattern_io]") {
+    const std::string layers = R"([{"global_tokens": {"tokens": [0]}}])";
+    const Pattern none = parse(doc(layers, 5));
+    CHECK(none.extra_tokens.empty());
+    CHECK(none.input_tokens() == 5);
+    const Pattern p = parse(R"({"name": "t", "n": 6, "extra_tokens": ["n-1", 0, 0], "layers": )" + layers + "}");
+    CHECK(p.extra_tokens == std::vector<token_t>{0, 5});
+    CHECK(p.input_tokens() == 4);
+    CHECK(p.is_extra(0));
+    CHECK(p.is_extra(5));
+    CHECK_FALSE(p.is_extra(3));
+    // Size-generic: the expression follows --n.
+    CHECK(parse(R"({"name": "t", "n": 6, "extra_tokens": ["n-1"], "layers": )" + layers + "}", 9).extra_tokens ==
+          std::vector<token_t>{8});
+    const json out = to_explicit_json(p);
+    CHECK(out["extra_tokens"] == json::parse("[0, 5]"));
+    CHECK(parse_pattern(out, "round-trip").extra_tokens == p.extra_tokens);
+    CHECK_FALSE(to_explicit_json(none).contains("extra_tokens"));
+}
+
+TEST_CASE("bad input: extra tokens", "[pattern_io][errors]") {
+    auto with = [](const std::string& extra) {
+        return R"({"name": "t", "n": 3, "extra_tokens": )" + extra + R"(, "layers": [{"dense": {}}]})";
+    };
+    expect_error(with("[3]"), "extra_tokens[0]", "token = 3 is out of range: tokens are 0..2 (n = 3)");
+    expect_error(with("[0, -1]"), "extra_tokens[1]", "out of range");
+    expect_error(with("[0, 1, 2]"), "extra_tokens", "all 3 tokens are extra");
+    expect_error(with("[0, 1, 1, 0, 2]"), "extra_tokens", "all 3 tokens are extra");
+    expect_error(with("0"), "extra_tokens", "must be a list of tokens");
+    expect_error(with("[1.0]"), "extra_tokens[0]", "must be an integer or an expression");
+    expect_error(with(R"(["n"])"), "extra_tokens[0]", "out of range");
+    Pattern bad = parse(doc(R"([{"dense": {}}])", 3));
+    bad.extra_tokens = {2, 1};
+    CHECK_THROWS_AS(validate(bad), std::invalid_argument);
+    bad.extra_tokens = {3};
+    CHECK_THROWS_AS(validate(bad), std::invalid_argument);
+}
+
 // ------------------------------------------------------------------------------------------------
 // Bad input: one test per kind, exact place and a key phrase.
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_support.hpp"
+#include "sparsecert/version.hpp"
 #include "sparsecert/construction/construction.hpp"
 #include "sparsecert/pattern/families.hpp"
 #include "sparsecert/proofs/obligations.hpp"
@@ -338,7 +339,8 @@ TEST_CASE("prove command: table, JSON and exit statuses", "[prove][cli][slow]") 
         REQUIRE(r.status == 0);
         CHECK(r.out == again.out);
         const auto j = nlohmann::json::parse(r.out);
-        CHECK(j.size() == 1);
+        CHECK(j.size() == 2);  // "obligations" and "sparsecert_version"
+        CHECK(j["sparsecert_version"] == sparsecert::version);
         REQUIRE(j["obligations"].size() == 25);
         for (const auto& o : j["obligations"]) {
             CHECK(o["z3"] == "unsat");

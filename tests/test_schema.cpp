@@ -39,6 +39,7 @@ TEST_CASE("pattern schema: the catalogue and the test patterns validate", "[sche
     }
     auto files = sparsecert::catalogue_files(source_path("patterns"));
     for (const char* extra : {"tests/data/one-direction.json", "tests/data/hub-only-star.json",
+                              "tests/data/extra-hub-star.json",
                               "tests/data/solver-refuted.json"})
         files.push_back(source_path(extra));
     for (const auto& f : files) {
@@ -55,7 +56,8 @@ TEST_CASE("pattern schema: structural errors are rejected", "[schema]") {
     for (const std::string bad : {R"({"name": "x", "n": 4})", R"({"name": 3, "n": 4, "layers": [{"dense": {}}]})",
                                   R"({"name": "x", "n": 4, "layers": []})",
                                   R"({"name": "x", "n": 4, "layers": [{"sparse_magic": {}}]})",
-                                  R"({"name": "x", "layers": [{"attend": [[0, "a"]]}]})"}) {
+                                  R"({"name": "x", "layers": [{"attend": [[0, "a"]]}]})",
+                                  R"({"name": "x", "n": 4, "extra_tokens": 0, "layers": [{"dense": {}}]})"}) {
         INFO(bad);
         CHECK(validate(write_temp("schema-bad.json", bad)) == 1);
     }

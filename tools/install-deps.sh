@@ -6,13 +6,14 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libboost-graph-dev libgmp-dev libmpfr-dev libz3-dev z3
-  catch2 libfmt-dev nlohmann-json3-dev libcli11-dev
+  libfmt-dev nlohmann-json3-dev libcli11-dev
   cvc5 python3
 )
-# Extra packages for the test run (tools/test.sh passes --tests): chromium renders report.html
-# headless in tests/test_report.cpp.
+# Extra packages for the test run (tools/test.sh passes --tests): Catch2 for the tests; chromium
+# renders report.html headless in tests/test_report.cpp; clang with its sanitizer and libFuzzer
+# runtimes and its OpenMP for the sanitized build and the fuzzers (docs/reliability.md).
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(python3-jsonschema chromium)
+  packages+=(catch2 python3-jsonschema chromium clang libclang-rt-14-dev libomp-14-dev)
 fi
 # Extra packages for the benchmarks (bench/run.sh passes --bench).
 if [[ "${1:-}" == "--bench" ]]; then

@@ -53,7 +53,7 @@ json path_json(const Pattern& pattern, const HamiltonianResult& h, const std::st
 }
 
 // Condition 3: s with a witness that s - 1 is not enough (and the hub certificate when the search
-// used one); "never" with a closure set, or with the repeat of (S^t, t mod p).
+// used one); "never" with a closure set over all tokens, or with the repeat of (S^t, t mod p).
 json reachability_json(const VerifyResult& v) {
     const auto& r = v.reachability;
     json j = {{"holds", optional_bool(r.holds)}, {"method", r.method}};
@@ -69,7 +69,7 @@ json reachability_json(const VerifyResult& v) {
         if (r.below_s_witness) j["below_s"] = {r.below_s_witness->first, r.below_s_witness->second};
         if (r.hub) j["hub"] = {{"token", r.hub->first}, {"split", r.hub->second}};
     } else if (r.holds == false) {
-        if (v.closure) j["closure"] = closure_json(*v.closure);
+        if (v.reachability_closure) j["closure"] = closure_json(*v.reachability_closure);
         else if (r.cycle_start && r.period) j["cycle"] = {{"start", *r.cycle_start}, {"period", *r.period}};
         if (r.unreached) j["unreached"] = {r.unreached->first, r.unreached->second};
     } else {
@@ -78,26 +78,19 @@ json reachability_json(const VerifyResult& v) {
     return j;
 }
 
-// The fact "every token eventually influences every other" (theorems/reachability-closure.json),
-// with the evidence verify's influence outcome rests on (see influence_outcome in verify.cpp).
+// The fact "every input token eventually influences every input token" (with the residual
+// connection: closure.hpp): a closure set refutes it; that it holds is two graph searches, which
+// the checker repeats.
 json influence_json(const VerifyResult& v) {
-    const auto& r = v.reachability;
     json j = {{"holds", optional_bool(v.influence.holds)}};
-    if (v.closure) {
-        j["closure"] = closure_json(*v.closure);
-    } else if (v.influence.holds == true) {
-        if (r.holds == true) j["by"] = "reachability";
-        else if (v.self_attention.holds) j["by"] = "strongly-connected";
-        else {
-            j["by"] = "cycle";
-            if (r.cycle_start && r.period) j["cycle"] = {{"start", *r.cycle_start}, {"period", *r.period}};
-        }
-    } else if (v.influence.holds == false && r.unreached) {
-        j["k"] = r.unreached->first;
-        j["j"] = r.unreached->second;
-        if (r.cycle_start && r.period) j["cycle"] = {{"start", *r.cycle_start}, {"period", *r.period}};
-    }
+    if (v.closure) j["closure"] = closure_json(*v.closure);
     j["reason"] = v.influence.reason;
+    return j;
+}
+
+json hub_json(bool holds, const std::optional<token_t>& hub) {
+    json j = {{"holds", holds}};
+    if (hub) j["hub"] = *hub;
     return j;
 }
 
@@ -117,24 +110,26 @@ Certificate make_certificate(const Pattern& pattern, const VerifyResult& v, cons
         for (const auto& th : registry)
             if (th.id == t.id)
                 for (const auto& h : th.hypotheses) hyps.push_back(h.check);
-        theorems.push_back({{"id", t.id}, {"kind", t.kind}, {"applies", optional_bool(t.applies)},
-                            {"hypotheses", hyps}, {"reason", t.reason}});
+        theorems.push_back({{"id", t.id}, {"kind", t.kind}, {"p_range", t.p_range.text()},
+                            {"applies", optional_bool(t.applies)}, {"hypotheses", hyps}, {"reason", t.reason}});
     }
 
-    json star = {{"holds", v.star_hub.has_value()}};
-    if (v.star_hub) star["hub"] = *v.star_hub;
-
-    json doc = {{"format", "sparsecert-certificate/1"},
+    json doc = {{"format", certificate_format},
                 {"pattern", v.name},
                 {"n", v.n},
                 {"p", v.p},
+                {"extra_tokens", v.extra_tokens},
+                {"input_tokens_only", {{"holds", v.input_tokens_only}}},
                 {"self_attention", {{"holds", v.self_attention.holds}, {"missing", missing}}},
                 {"hamiltonian_path", path_json(pattern, v.hamiltonian_path, stem, out)},
                 {"reachability", reachability_json(v)},
-                {"star", star},
+                {"star", hub_json(v.star.holds, v.star.hub)},
+                {"one_graph", {{"holds", v.one_graph}}},
+                {"star_in_sequence", hub_json(v.in_sequence_hub.has_value(), v.in_sequence_hub)},
                 {"influence", influence_json(v)},
                 {"theorems", theorems},
-                {"verdict", v.verdict}};
+                {"verdict", v.verdict},
+                {"verdict_p_range", v.verdict_p_range ? json(v.verdict_p_range->text()) : json(nullptr)}};
     out.json = doc.dump(1) + "\n";
     return out;
 }

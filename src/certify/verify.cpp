@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "sparsecert/conditions/star.hpp"
+#include "sparsecert/support/printable.hpp"
 
 namespace sparsecert {
 
@@ -21,27 +21,17 @@ std::optional<bool> all_of(std::initializer_list<std::optional<bool>> values) {
 
 namespace {
 
-// Whether every token eventually influences every other: for every (k, j), j is in S_k^t for some
-// t >= 1 (theory.md section 5). A closure set refutes it; a finite s, or self-attention in every
-// pattern with a strongly connected union graph (S_k^t then grows along every edge of the union
-// once per cycle), proves it. Without self-attention the repeat found by the reachability check
-// decides it: its pair (k, j) is unreached for all t, or every pair is reached at some step.
+// Whether every input token eventually influences every input token (theory.md section 5, with
+// the residual connection: see closure.hpp). Influence follows the union graph's paths, so two
+// graph searches decide it: a closure set refutes it, and otherwise it holds.
 CheckOutcome influence_outcome(const VerifyResult& r) {
     if (r.closure)
-        return {false, fmt::format("token {} can never influence token {}: a closure set of {} tokens "
+        return {false, fmt::format("input token {} can never influence input token {}: a closure set of {} tokens "
                                    "contains {}, attends only inside itself, and misses {}",
                                    r.closure->j, r.closure->k, r.closure->members.size(), r.closure->k,
                                    r.closure->j)};
-    if (r.reachability.holds == true) return {true, "a finite s exists, so every S_k^s is all tokens"};
-    if (r.self_attention.holds)
-        return {true, "the union graph is strongly connected and every pattern has self-attention"};
-    if (r.reachability.holds == false && r.reachability.unreached) {
-        const auto [k, j] = *r.reachability.unreached;
-        if (r.reachability.unreached_for_all_t)
-            return {false, fmt::format("token {} is in no S_{}^t, at any depth t (the sets repeat)", j, k)};
-        return {true, "every pair is reached at some depth, though never all at once"};
-    }
-    return {std::nullopt, "the reachability sets could not be computed within the budget"};
+    return {true, "every input token reaches every input token in the union graph (with the residual "
+                  "connection a token waits for the pattern it needs)"};
 }
 
 std::string hamiltonian_reason(const HamiltonianResult& h) {
@@ -59,10 +49,18 @@ Facts facts_of(const VerifyResult& r) {
     f["hamiltonian_path"] = {r.hamiltonian_path.holds, hamiltonian_reason(r.hamiltonian_path)};
     f["reachability"] = {r.reachability.holds,
                          r.reachability.s ? fmt::format("s = {}", *r.reachability.s) : r.reachability.reason};
-    f["star"] = r.star_hub ? CheckOutcome{true, fmt::format("token {} attends to all tokens and is attended "
-                                                            "by all, in every pattern", *r.star_hub)}
-                           : CheckOutcome{false, "no token attends to all tokens and is attended by all "
-                                                 "in every pattern"};
+    f["input_tokens_only"] = {r.input_tokens_only,
+                              r.input_tokens_only ? "the pattern declares no extra tokens"
+                                                  : "the pattern declares extra tokens, which the theorem's "
+                                                    "setting does not have"};
+    f["one_graph"] = {r.one_graph, r.one_graph ? "every layer uses the same pattern"
+                                               : fmt::format("the layers cycle {} different patterns", r.p)};
+    f["star"] = {r.star.holds, r.star.reason};
+    f["star_in_sequence"] =
+        r.in_sequence_hub ? CheckOutcome{true, fmt::format("input token {} attends to all tokens and is attended "
+                                                           "by all, in every pattern", *r.in_sequence_hub)}
+                          : CheckOutcome{false, "no input token attends to all tokens and is attended by all "
+                                                "in every pattern"};
     f["influence"] = r.influence;
     return f;
 }
@@ -74,6 +72,7 @@ VerifyResult verify(const Pattern& pattern, const VerifyOptions& options) {
     r.name = pattern.name;
     r.n = pattern.n;
     r.p = pattern.p();
+    r.extra_tokens = pattern.extra_tokens;
     for (const auto& layer : pattern.layers) r.connections.push_back(layer.connections());
 
     report(options.progress, "self-attention", 0.0);
@@ -89,19 +88,25 @@ VerifyResult verify(const Pattern& pattern, const VerifyOptions& options) {
     ropt.progress = options.progress;
     r.reachability = check_reachability(pattern, ropt);
 
+    r.input_tokens_only = pattern.extra_tokens.empty();
     r.theorem_applies =
-        all_of({r.self_attention.holds, r.hamiltonian_path.holds, r.reachability.holds});
+        all_of({r.input_tokens_only, r.self_attention.holds, r.hamiltonian_path.holds, r.reachability.holds});
 
-    // The other theorems' facts (theory.md section 5): both are O(n + connections).
+    // The other theorems' facts (theory.md section 5): all are O(n + connections).
     report(options.progress, "star and closure", 0.0);
-    r.star_hub = find_star_hub(pattern);
-    // A finite s puts every token in every S_k^s, so no closure set exists; skip the search.
-    if (r.reachability.holds != true) r.closure = find_closure_set(pattern);
+    r.star = check_star(pattern);
+    r.one_graph = same_graph_in_every_layer(pattern);
+    r.in_sequence_hub = find_in_sequence_hub(pattern);
+    // A finite s puts every token in every S_k^s, within I_k^s, so no closure set exists.
+    if (r.reachability.holds != true) r.closure = find_closure_set(pattern, ClosureScope::input_tokens);
+    if (r.reachability.holds == false)
+        r.reachability_closure = find_closure_set(pattern, ClosureScope::all_tokens);
     r.influence = influence_outcome(r);
 
     const Facts facts = facts_of(r);
     for (const auto& theorem : theorem_registry()) r.theorems.push_back(evaluate(theorem, facts));
     r.verdict = verdict(r.theorems);
+    r.verdict_p_range = verdict_p_range(r.theorems);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
 }
@@ -114,13 +119,13 @@ nlohmann::json optional_bool(const std::optional<bool>& v) {
 
 }  // namespace
 
-nlohmann::json to_json(const VerifyResult& r) {
+nlohmann::json to_json(const VerifyResult& r, const VerifyJsonOptions& options) {
     using nlohmann::json;
     json missing = json::array();
     for (const auto& [l, k] : r.self_attention.missing) missing.push_back({l, k});
 
     json path = {{"holds", optional_bool(r.hamiltonian_path.holds)}};
-    if (r.hamiltonian_path.holds.value_or(false)) path["path"] = r.hamiltonian_path.path;
+    if (r.hamiltonian_path.holds.value_or(false) && options.path_list) path["path"] = r.hamiltonian_path.path;
     path["method"] = r.hamiltonian_path.method;
     if (!r.hamiltonian_path.holds.value_or(false)) path["reason"] = r.hamiltonian_path.reason;
 
@@ -132,7 +137,7 @@ nlohmann::json to_json(const VerifyResult& r) {
     json theorems = json::array();
     for (const auto& t : r.theorems)
         theorems.push_back({{"id", t.id}, {"applies", optional_bool(t.applies)}, {"kind", t.kind},
-                            {"reason", t.reason}});
+                            {"p_range", t.p_range.text()}, {"reason", t.reason}});
 
     return json{{"pattern", r.name},
                 {"n", r.n},
@@ -144,9 +149,14 @@ nlohmann::json to_json(const VerifyResult& r) {
                   {"missing", missing}}},
                 {"hamiltonian_path", path},
                 {"reachability", reach},
+                {"star", {{"holds", r.star.holds},
+                          {"hub", r.star.hub ? json(*r.star.hub) : json(nullptr)},
+                          {"in_sequence_hub", r.in_sequence_hub ? json(*r.in_sequence_hub) : json(nullptr)}}},
+                {"extra_tokens", r.extra_tokens},
                 {"theorem_applies", optional_bool(r.theorem_applies)},
                 {"theorems", theorems},
-                {"verdict", r.verdict}};
+                {"verdict", r.verdict},
+                {"verdict_p_range", r.verdict_p_range ? json(r.verdict_p_range->text()) : json(nullptr)}};
 }
 
 namespace {
@@ -170,8 +180,14 @@ std::string verdict_because(const VerifyResult& r) {
         if (r.verdict == "not-universal" && t.kind == "necessary" && t.applies == false)
             because += (because.empty() ? " (" : "; ") + t.id + " fails: " + t.reason;
     }
-    if (!because.empty()) return because + ")";
+    if (!because.empty()) return because + "; for d_p with " + r.verdict_p_range->human() + ")";
     return r.verdict == "open" ? " (no sufficient theorem applies and no necessary condition fails)" : "";
+}
+
+std::string token_list_excerpt(const std::vector<token_t>& tokens) {
+    std::string s;
+    for (std::size_t i = 0; i < tokens.size() && i < 8; ++i) s += (i ? ", " : "") + std::to_string(tokens[i]);
+    return tokens.size() > 8 ? s + fmt::format(", ... ({} in all)", tokens.size()) : s;
 }
 
 const char* yes_no(const std::optional<bool>& v) {
@@ -184,7 +200,11 @@ std::string describe(const VerifyResult& r, const std::string& file) {
     std::string out;
     std::uint64_t total = 0;
     for (auto c : r.connections) total += c;
-    out += fmt::format("{}: {} (n = {}, p = {})\n", file, r.name, r.n, r.p);
+    // The file name and the pattern's name come from the input: escaped, they cannot drive the terminal.
+    out += fmt::format("{}: {} (n = {}, p = {})\n", printable(file), printable(r.name), r.n, r.p);
+    if (!r.extra_tokens.empty())
+        out += fmt::format("  extra tokens: {} ({} input tokens)\n", token_list_excerpt(r.extra_tokens),
+                           r.n - r.extra_tokens.size());
     std::string per;
     for (std::size_t l = 0; l < r.connections.size(); ++l)
         per += fmt::format("{}pattern {}: {}", l ? ", " : "", l, r.connections[l]);
@@ -226,6 +246,7 @@ std::string describe(const VerifyResult& r, const std::string& file) {
         auto add = [&](const std::optional<bool>& v, const char* what) {
             if (v == false) failing += std::string(failing.empty() ? "" : ", ") + what;
         };
+        if (!r.input_tokens_only) failing = "the setting (the pattern has extra tokens)";
         add(sa.holds, "self-attention");
         add(hp.holds, "Hamiltonian path");
         add(re.holds, "reachability");
@@ -235,9 +256,12 @@ std::string describe(const VerifyResult& r, const std::string& file) {
             out += "  Theorem 1: undetermined (no condition fails, but one could not be decided in the budget)\n";
     }
     out += "  theorems:\n";
-    for (const auto& t : r.theorems)
-        out += fmt::format("    {:<22} {:<10} {:<13} {}\n", t.id, t.kind,
-                           !t.applies ? "undetermined" : (*t.applies ? "applies" : "fails"), t.reason);
+    for (const auto& t : r.theorems) {
+        const char* value = !t.applies ? "undetermined" : (*t.applies ? "applies" : "fails");
+        if (t.kind == "conjecture") value = !t.applies ? "undetermined" : (*t.applies ? "hypotheses hold" : "fails");
+        out += fmt::format("    {:<28} {:<10} {:<15} {}{}\n", t.id, t.kind, value, t.reason,
+                           t.kind == "conjecture" ? " (a conjecture: never counts toward the verdict)" : "");
+    }
     out += fmt::format("  verdict: {}{}\n", r.verdict, verdict_because(r));
     return out;
 }

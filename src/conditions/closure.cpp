@@ -28,32 +28,41 @@ std::vector<char> closure_from(std::span<const Layer> adjacency, token_t n, toke
     return seen;
 }
 
-ClosureSet make_closure(const std::vector<char>& in, token_t k) {
+// The first token of the scope that is not in `in`, if any.
+std::optional<token_t> first_outside(const Pattern& pattern, ClosureScope scope, const std::vector<char>& in) {
+    for (token_t t = 0; t < pattern.n; ++t)
+        if (!in[t] && (scope == ClosureScope::all_tokens || !pattern.is_extra(t))) return t;
+    return std::nullopt;
+}
+
+ClosureSet make_closure(const std::vector<char>& in, token_t k, token_t j) {
     ClosureSet c;
     c.k = k;
+    c.j = j;
     for (token_t t = 0; t < in.size(); ++t)
         if (in[t]) c.members.push_back(t);
-    c.j = token_t(std::find(in.begin(), in.end(), 0) - in.begin());
     return c;
 }
 
 }  // namespace
 
-std::optional<ClosureSet> find_closure_set(const Pattern& pattern) {
+std::optional<ClosureSet> find_closure_set(const Pattern& pattern, ClosureScope scope) {
     const std::span<const Layer> attends(pattern.layers);
     const token_t n = pattern.n;
-    // R = everything token 0 can draw from: closed under every A^l by construction.
-    auto from_zero = closure_from(attends, n, 0);
-    if (std::find(from_zero.begin(), from_zero.end(), 0) != from_zero.end()) return make_closure(from_zero, 0);
-    // Otherwise look for a token x that cannot draw from 0: its closure misses 0.
+    // u: the first token of the scope (an input token exists: Pattern keeps one).
+    token_t u = 0;
+    while (scope == ClosureScope::input_tokens && pattern.is_extra(u)) ++u;
+    // R = everything u draws from: closed under every A^l by construction.
+    const auto from_u = closure_from(attends, n, u);
+    if (auto j = first_outside(pattern, scope, from_u)) return make_closure(from_u, u, *j);
+    // Otherwise look for a token x of the scope that cannot draw from u: its closure misses u.
     std::vector<Layer> transposed;
     for (const auto& layer : pattern.layers) transposed.push_back(transpose(layer));
-    const auto to_zero = closure_from(transposed, n, 0);
+    const auto to_u = closure_from(transposed, n, u);
     transposed.clear();
-    const auto missing = std::find(to_zero.begin(), to_zero.end(), 0);
-    if (missing == to_zero.end()) return std::nullopt;
-    const token_t x = token_t(missing - to_zero.begin());
-    return make_closure(closure_from(attends, n, x), x);
+    const auto x = first_outside(pattern, scope, to_u);
+    if (!x) return std::nullopt;
+    return make_closure(closure_from(attends, n, *x), *x, u);
 }
 
 }  // namespace sparsecert

@@ -53,17 +53,26 @@ AttentionHead shift_head(const std::vector<Rational>& u, const Rational& thresho
     return h;
 }
 
-void validate_problem(const Pattern& pattern, std::span<const token_t> path, const ConstructionOptions& o) {
-    validate(pattern);
-    if (o.d < 1) throw NotApplicable("d must be at least 1");
-    if (o.m < 2) throw NotApplicable("delta = 1/m needs m >= 2");
+// What the construction needs before any search: n >= 2, no extra tokens (Yun et al.'s patterns are
+// over the input's columns), and condition 1.
+void check_setting(const Pattern& pattern) {
     if (pattern.n < 2) throw NotApplicable("the construction needs n >= 2 tokens (there is nothing to mix for n = 1)");
+    if (!pattern.extra_tokens.empty())
+        throw NotApplicable("the construction of Yun et al. is for patterns over the input tokens only, and this "
+                            "pattern declares extra tokens");
     const auto sa = check_self_attention(pattern, 1);
     if (!sa.holds)
         throw NotApplicable(fmt::format("condition 1 (self-attention) fails: token {} does not attend to itself in "
                                         "pattern {} ({} (pattern, token) pairs missing); the selective shift needs "
                                         "every column's own id as the minimum of its attended set",
                                         sa.missing[0].second, sa.missing[0].first, sa.missing_count));
+}
+
+void validate_problem(const Pattern& pattern, std::span<const token_t> path, const ConstructionOptions& o) {
+    validate(pattern);
+    if (o.d < 1) throw NotApplicable("d must be at least 1");
+    if (o.m < 2) throw NotApplicable("delta = 1/m needs m >= 2");
+    check_setting(pattern);
     if (path.size() != pattern.n)
         throw NotApplicable(fmt::format("the path has {} tokens, the pattern {}", path.size(), pattern.n));
     std::vector<bool> seen(pattern.n, false);
@@ -389,12 +398,7 @@ Pattern rotated(const Pattern& pattern, std::size_t phase) {
 
 Applicability check_applicability(const Pattern& pattern, const ConstructionOptions& o, const Progress& progress) {
     validate(pattern);
-    if (pattern.n < 2) throw NotApplicable("the construction needs n >= 2 tokens (there is nothing to mix for n = 1)");
-    const auto sa = check_self_attention(pattern, 1);
-    if (!sa.holds)
-        throw NotApplicable(fmt::format("condition 1 (self-attention) fails: token {} does not attend to itself in "
-                                        "pattern {} ({} (pattern, token) pairs missing)",
-                                        sa.missing[0].second, sa.missing[0].first, sa.missing_count));
+    check_setting(pattern);
     report(progress, "Hamiltonian path");
     HamiltonianOptions hopt;
     hopt.progress = progress;

@@ -4,13 +4,19 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "sparsecert/support/data_directory.hpp"
 #include "sparsecert/support/input_error.hpp"
 
 namespace sparsecert {
 
 std::string catalogue_directory() {
     if (const char* env = std::getenv("SPARSECERT_PATTERNS"); env && *env) return env;
-    return std::string(SPARSECERT_SOURCE_DIR) + "/patterns";
+    if (const auto data = data_directory()) return (*data / "patterns").string();
+    std::string looked;
+    for (const auto& candidate : data_directory_candidates())
+        looked += (looked.empty() ? "" : ", ") + (candidate / "patterns").string();
+    throw InputError("the bundled catalogue", "",
+                     "not found (looked in " + looked + "); set SPARSECERT_PATTERNS to a directory of pattern files");
 }
 
 std::vector<std::string> catalogue_files(const std::string& directory) {

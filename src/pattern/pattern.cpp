@@ -131,8 +131,21 @@ std::uint64_t Pattern::connections() const noexcept {
     return total;
 }
 
+bool Pattern::is_extra(token_t k) const noexcept {
+    return std::binary_search(extra_tokens.begin(), extra_tokens.end(), k);
+}
+
 void validate(const Pattern& pattern) {
     if (pattern.n == 0) throw std::invalid_argument("n must be positive");
+    const auto& extra = pattern.extra_tokens;
+    for (std::size_t i = 0; i < extra.size(); ++i) {
+        if (extra[i] >= pattern.n)
+            throw std::invalid_argument("extra token " + std::to_string(extra[i]) + " is not below n = " +
+                                        std::to_string(pattern.n));
+        if (i > 0 && extra[i] <= extra[i - 1])
+            throw std::invalid_argument("extra tokens must be sorted and distinct");
+    }
+    if (extra.size() >= pattern.n) throw std::invalid_argument("every token is extra: no input token is left");
     if (pattern.layers.empty()) throw std::invalid_argument("a pattern needs at least one layer");
     for (std::size_t l = 0; l < pattern.layers.size(); ++l)
         if (pattern.layers[l].size() != pattern.n)

@@ -3,19 +3,13 @@
 // Loading runs in three steps so that every problem is reported at its JSON path and nothing n x n
 // is ever built: (1) the document is checked for structure (keys, forms, parameter names) into a
 // tree of LayerSpecs that point into it; (2) n is resolved from the file, --n and the explicit
-// layers; (3) parameters are evaluated at that n, range-checked, and the layers are generated.
+// layers; (3) parameters are evaluated at that n, range-checked, every layer's connections are
+// predicted against the limit (size_prediction.hpp), and only then the layers are generated.
 #include "sparsecert/pattern/pattern_io.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <array>
-#include <cerrno>
 #include <limits>
 #include <string_view>
-#include <system_error>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +17,7 @@
 #include "sparsecert/pattern/families.hpp"
 #include "sparsecert/pattern/size_expression.hpp"
 #include "sparsecert/pattern/size_prediction.hpp"
+#include "sparsecert/support/input_file.hpp"
 
 namespace sparsecert {
 
@@ -36,8 +31,6 @@ constexpr std::int64_t max_n = std::int64_t(max_tokens) - 1;
 constexpr int max_union_depth = 64;
 // JSON nesting beyond anything the format uses (unions included) is refused while parsing.
 constexpr std::size_t max_json_depth = 512;
-// A pipe or a device has no size; cap what is read from one so that /dev/zero cannot hang a run.
-constexpr std::size_t max_stream_bytes = std::size_t{1} << 30;
 
 // ---------------------------------------------------------------------------------------------
 // Places: JSON paths such as layers[2].union[1].bigbird.block.
@@ -778,6 +771,20 @@ std::vector<Layer> build_layer(const Context& ctx, const LayerSpec& layer, token
     }
 }
 
+// The top-level "extra_tokens": tokens (integers or expressions over n) that are not part of the
+// input sequence. Read like a generator's token list, at the places extra_tokens[i].
+std::vector<token_t> parse_extra_tokens(const Context& ctx, const json& doc, token_t n) {
+    LayerSpec top;
+    top.value = &doc;
+    auto extra = Params(ctx, top, n).tokens("extra_tokens");
+    std::sort(extra.begin(), extra.end());
+    extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
+    if (extra.size() >= n)
+        ctx.fail("extra_tokens", "all " + std::to_string(n) + " tokens are extra: at least one token must be "
+                                 "an input token");
+    return extra;
+}
+
 // ---------------------------------------------------------------------------------------------
 // JSON text: a SAX builder that also refuses duplicate keys (nlohmann would silently keep the last
 // one) and absurd nesting, reporting both at their JSON path.
@@ -882,35 +889,7 @@ private:
     std::string key_;
 };
 
-std::string read_whole_file(const std::string& path) {
-    auto system_problem = [](int error) { return std::error_code(error, std::generic_category()).message(); };
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw InputError(path, "", "cannot open file: " + system_problem(errno));
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
-    struct stat info {};
-    if (::fstat(fd, &info) != 0) throw InputError(path, "", "cannot open file: " + system_problem(errno));
-    if (S_ISDIR(info.st_mode)) throw InputError(path, "", "cannot open file: " + system_problem(EISDIR));
-    const bool regular = S_ISREG(info.st_mode);
-    std::string text;
-    if (regular) text.reserve(std::size_t(info.st_size));
-    std::array<char, 1 << 16> buffer{};
-    for (;;) {
-        const ssize_t got = ::read(fd, buffer.data(), buffer.size());
-        if (got < 0) {
-            if (errno == EINTR) continue;
-            throw InputError(path, "", "cannot read file: " + system_problem(errno));
-        }
-        if (got == 0) break;
-        text.append(buffer.data(), std::size_t(got));
-        if (!regular && text.size() > max_stream_bytes)
-            throw InputError(path, "", "cannot read file: more than 1 GiB from a stream");
-    }
-    return text;
-}
-
+// `path` "-" is standard input (named stdin_name in errors): read, never closed.
 // Compresses a sorted row into single tokens and [lo, hi] runs of two or more.
 json row_runs(std::span<const token_t> row) {
     json out = json::array();
@@ -939,7 +918,7 @@ Pattern parse_pattern(const json& doc, const std::string& file, std::optional<st
     const Context ctx{file};
     if (!doc.is_object())
         ctx.fail("", "the top level must be an object with \"name\" and \"layers\", got " + describe(doc));
-    static const std::vector<std::string_view> top_keys = {"name", "description", "n", "layers"};
+    static const std::vector<std::string_view> top_keys = {"name", "description", "n", "extra_tokens", "layers"};
     for (const auto& [key, value] : doc.items())
         if (std::find(top_keys.begin(), top_keys.end(), key) == top_keys.end())
             ctx.fail(key, "unknown key " + quote(key) + " (allowed: " + join(top_keys) + ")");
@@ -969,6 +948,7 @@ Pattern parse_pattern(const json& doc, const std::string& file, std::optional<st
         specs.push_back(parse_layer_spec(ctx, layers[i], index_path("layers", i), 0, false));
 
     pattern.n = resolve_n(ctx, specs, file_n, n_override);
+    if (doc.contains("extra_tokens")) pattern.extra_tokens = parse_extra_tokens(ctx, doc, pattern.n);
     // Predict before building: every layer is sized from its parameters, and the pattern refused
     // with one line when it would exceed the limit, before any layer is materialized.
     ConnectionBudget budget(file, limits.max_connections);
@@ -982,7 +962,9 @@ Pattern parse_pattern(const json& doc, const std::string& file, std::optional<st
 
 Pattern load_pattern_file(const std::string& path, std::optional<std::uint64_t> n_override,
                           const LoadLimits& limits) {
-    return parse_pattern(parse_json_text(read_whole_file(path), path), path, n_override, limits);
+    const std::string name = path == "-" ? stdin_name : path;
+    const InputFileLimits file_limits{default_max_input_bytes(), "the most that fits in memory once parsed"};
+    return parse_pattern(parse_json_text(read_input_file(path, name, file_limits), name), name, n_override, limits);
 }
 
 json to_explicit_json(const Pattern& pattern) {
@@ -990,6 +972,7 @@ json to_explicit_json(const Pattern& pattern) {
     doc["name"] = pattern.name;
     if (!pattern.description.empty()) doc["description"] = pattern.description;
     doc["n"] = pattern.n;
+    if (!pattern.extra_tokens.empty()) doc["extra_tokens"] = pattern.extra_tokens;
     json layers = json::array();
     for (const Layer& layer : pattern.layers) {
         json rows = json::array();

@@ -168,12 +168,13 @@ std::string certificate_summary(const json& cert, const std::string& check) {
                                r.at("unreached")[1].get<std::uint64_t>());
         return r.value("reason", std::string("undetermined"));
     }
-    if (check == "star") return "no star hub";
+    if (check == "star") return "no star with an extra hub";
+    if (check == "star_in_sequence") return "no in-sequence hub";
+    if (check == "one_graph") return "the layers use different patterns";
+    if (check == "input_tokens_only") return "the pattern has extra tokens";
     if (check == "influence") {
         const auto& r = cert.at("influence");
         if (r.contains("closure")) return closure_summary(r.at("closure"));
-        if (r.contains("k")) return fmt::format("token {} never influences token {}", r.at("j").get<std::uint64_t>(),
-                                               r.at("k").get<std::uint64_t>());
         return r.value("reason", std::string("undetermined"));
     }
     return "";

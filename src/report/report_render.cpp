@@ -109,8 +109,8 @@ std::vector<Column> columns(const Report& r, const RenderOptions& ro) {
         {"self", "Assumption 1.1: k in A_k^l for every token k and pattern l"},
         {"path", "Assumption 1.2: a Hamiltonian path in the union graph"},
         {"s", "Assumption 1.3: the least s with S_k^s = all tokens for every k"},
-        {"star", "a token attending to all and attended by all (BigBird's star)"},
-        {"influence", "every token eventually influences every other"},
+        {"star", "BigBird's star as stated: the extra token x_0 that every input token attends to (with itself) and that attends to all"},
+        {"influence", "every input token eventually influences every input token (residual connections)"},
     };
     for (const auto& t : r.theorems) cols.push_back({t.id, t.kind + " condition: " + t.citation});
     cols.push_back({"verdict", "universal: a sufficient theorem applies; not-universal: a necessary one fails; open: neither"});
@@ -133,7 +133,7 @@ std::vector<std::string> row_cells(const Report& r, const PatternReport& pr, con
     row.push_back(v.self_attention.holds ? "yes" : fmt::format("NO ({})", v.self_attention.missing_count));
     row.push_back(yes_no(v.hamiltonian_path.holds));
     row.push_back(s_text(v));
-    row.push_back(v.star_hub ? std::to_string(*v.star_hub) : "-");
+    row.push_back(v.star.hub ? std::to_string(*v.star.hub) : "-");
     row.push_back(yes_no(v.influence.holds));
     for (const auto& t : r.theorems) row.push_back(theorem_cell(v, t.id));
     row.push_back(v.verdict);
@@ -620,7 +620,7 @@ json to_json(const Report& r, const RenderOptions& ro) {
                     {"self_attention", {{"holds", v.self_attention.holds}, {"missing_count", v.self_attention.missing_count}}},
                     {"hamiltonian_path", {{"holds", optional_bool(v.hamiltonian_path.holds)}, {"method", v.hamiltonian_path.method}}},
                     {"reachability", reach},
-                    {"star", {{"holds", v.star_hub.has_value()}, {"hub", v.star_hub ? json(*v.star_hub) : json(nullptr)}}},
+                    {"star", {{"holds", v.star.holds}, {"hub", v.star.hub ? json(*v.star.hub) : json(nullptr)}}},
                     {"influence", {{"holds", optional_bool(v.influence.holds)}}}};
                 json ts = json::array();
                 for (const auto& t : v.theorems)

@@ -4,3 +4,5 @@ sparsecert_fuzzer(fuzz_pattern_reader RUNS 20000 SEEDS patterns tests/data tests
                   DICT tests/fuzz/pattern.dict)
 sparsecert_fuzzer(fuzz_size_expression RUNS 200000 SEEDS tests/fuzz/corpus/size_expression
                   DICT tests/fuzz/size_expression.dict)
+sparsecert_fuzzer(fuzz_certificate_checker RUNS 5000 SEEDS tests/fuzz/corpus/certificate
+                  DICT tests/fuzz/certificate.dict LIBS sparsecert_drivers)

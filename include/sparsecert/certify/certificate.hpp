@@ -13,6 +13,9 @@
 
 namespace sparsecert {
 
+// The format tag every certificate starts with; check-certificate refuses any other.
+inline constexpr const char* certificate_format = "sparsecert-certificate/2";
+
 struct Certificate {
     std::string json;  // the certificate document (deterministic bytes, ends in a newline)
     // Files that go beside the certificate: name (relative to its directory) and contents. A

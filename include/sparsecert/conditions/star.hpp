@@ -1,14 +1,37 @@
-// The star graph of BigBird's Theorem 1 (Zaheer et al. 2020; theory.md section 5): a global token h
-// that attends to every token and is attended by every token, in every pattern.
+// The star graph of BigBird's Theorem 1 (Zaheer et al. 2020, Definition 1; theory.md section 5).
+//
+// As stated, the hub x_0 is an *extra* token added to the sequence (fixed input, output dropped):
+// the star S on {x_0} and the n input tokens has N(i) = {x_0, i} for every input token i and
+// N(x_0) = every input token, and the theorem is about one attention graph D containing S, used by
+// every layer, for d_p with 1 < p < inf. An ordinary input token as the hub is not what the theorem
+// states: find_in_sequence_hub looks for that adaptation, which is only a conjecture.
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "sparsecert/pattern/pattern.hpp"
 
 namespace sparsecert {
 
-// The smallest such hub token, or nothing. O(connections).
-std::optional<token_t> find_star_hub(const Pattern& pattern);
+struct StarResult {
+    bool holds = false;
+    std::optional<token_t> hub;  // the extra token x_0 when holds
+    std::string reason;          // one line: which part of the hypothesis fails, or what holds
+};
+
+// BigBird's hypothesis as stated: the pattern declares exactly one extra token h, and in every
+// pattern every input token i attends to i and to h, and h attends to every input token.
+// (Whether every layer uses the same graph is the separate check same_graph_in_every_layer.)
+// O(n + connections).
+StarResult check_star(const Pattern& pattern);
+
+// Whether every layer uses the same attended sets (p = 1, or all patterns equal): BigBird's
+// theorem has one graph D for all layers.
+bool same_graph_in_every_layer(const Pattern& pattern);
+
+// The adaptation with an ordinary input token as hub: the smallest input token that attends to
+// all n tokens and is attended by all n, in every pattern. Not a hypothesis of any theorem.
+std::optional<token_t> find_in_sequence_hub(const Pattern& pattern);
 
 }  // namespace sparsecert

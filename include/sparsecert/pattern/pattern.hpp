@@ -84,19 +84,29 @@ Layer union_of(std::span<const Layer> layers);
 Layer transpose(const Layer& layer);
 
 // p patterns over n tokens, used cyclically: layer t (0-based) uses layers[t % p].
+//
+// n counts every token the attention sees. Some of them may be *extra* tokens (ETC-style global
+// tokens, the x_0 of BigBird's star graph, Zaheer et al. 2020 Definition 1): they are not part of
+// the input sequence, their input is a fixed vector and their output is discarded. The input
+// sequence is the other n - extra_tokens.size() tokens, in increasing order (docs/pattern-format.md).
 struct Pattern {
     std::string name;
     std::string description;
     token_t n = 0;
     std::vector<Layer> layers;
+    std::vector<token_t> extra_tokens;  // sorted, distinct, < n, fewer than n
 
     std::size_t p() const noexcept { return layers.size(); }
+    bool is_extra(token_t k) const noexcept;
+    // The number of input (non-extra) tokens.
+    token_t input_tokens() const noexcept { return n - token_t(extra_tokens.size()); }
     // The pattern used by the t-th sparse layer, t = 0, 1, 2, ... (theory.md section 1).
     const Layer& layer_at_step(std::uint64_t t) const { return layers[t % layers.size()]; }
     std::uint64_t connections() const noexcept;
 };
 
-// Checks that every layer has n tokens and p >= 1; throws std::invalid_argument otherwise.
+// Checks that every layer has n tokens, p >= 1, and that the extra tokens are sorted, distinct,
+// < n and leave at least one input token; throws std::invalid_argument otherwise.
 void validate(const Pattern& pattern);
 
 }  // namespace sparsecert

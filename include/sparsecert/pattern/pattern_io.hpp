@@ -16,8 +16,12 @@
 
 namespace sparsecert {
 
-// Loads a pattern file. n_override (verify-pattern --n) sets n for size-generic files; when the
-// file fixes n through explicit "attend" lists, n_override must agree with it. Every layer's
+// How errors name standard input.
+inline constexpr const char* stdin_name = "<stdin>";
+
+// Loads a pattern file; the path "-" reads standard input (to the end; errors name it stdin_name;
+// a file called "-" is "./-"). n_override (verify-pattern --n) sets n for size-generic files; when
+// the file fixes n through explicit "attend" lists, n_override must agree with it. Every layer's
 // connections are predicted first, and a pattern over limits.max_connections is refused (an
 // InputError at the layer that crosses it) before any layer is built.
 Pattern load_pattern_file(const std::string& path, std::optional<std::uint64_t> n_override = {},

@@ -2,9 +2,7 @@
 // check it on the grid (docs/construction.md). A thin driver over sparsecert/construction/construction.hpp and
 // sparsecert/construction/contextual_mapping.hpp.
 #include <chrono>
-#include <cstdio>
-#include <fstream>
-#include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -13,22 +11,20 @@
 #include <nlohmann/json.hpp>
 
 #include "commands/commands.hpp"
+#include "common/construction_args.hpp"
+#include "common/json_output.hpp"
+#include "common/output_file.hpp"
+#include "common/pattern_args.hpp"
+#include "common/terminal.hpp"
 #include "sparsecert/construction/construction.hpp"
 #include "sparsecert/construction/contextual_mapping.hpp"
-#include "sparsecert/support/input_error.hpp"
 #include "sparsecert/construction/network.hpp"
-#include "sparsecert/pattern/pattern_io.hpp"
 #include "sparsecert/construction/targets.hpp"
-#include "common/terminal.hpp"
-#include "common/usage.hpp"
+#include "sparsecert/support/input_error.hpp"
 
 namespace sparsecert::cli {
 
 namespace {
-
-constexpr const char* prog = "sparsecert construct";
-
-int bad_usage(const std::string& option, const std::string& problem) { return usage_error(prog, option, problem); }
 
 // The first `count` grid inputs in counting order (entry (r, k) is digit k*d + r, the first fastest).
 Matrix grid_input(std::uint64_t index, std::uint32_t d, std::uint32_t n, std::uint32_t m) {
@@ -64,162 +60,111 @@ EvaluatorComparison compare_evaluators(const Construction& c, const Pattern& pat
     return cmp;
 }
 
-}  // namespace
-
-int construct_command(int argc, char** argv) {
-    CLI::App app{"sparsecert construct: build the constructive network of Yun et al. (NeurIPS 2020) exactly for "
-                 "a sparsity pattern and check, in exact rational arithmetic, the selective-shift invariants, the "
-                 "contextual-mapping properties and that the network equals f_bar on the grid "
-                 "(docs/construction.md).",
-                 prog};
-    std::string file, delta_text, target_name = "mean", evaluator_text = "indexed", start_text = "actual";
-    std::string network_out, shift_text, allmax_text, sentinel_text;
-    std::optional<std::int64_t> n, d;
-    bool json = false;
+struct ConstructArgs {
+    std::string file;
+    tools::ConstructionArgs grid;
+    std::optional<std::uint64_t> n;
+    std::string target = "mean", evaluator = "indexed", network_out;
+    tools::JsonOutput json;
     std::uint64_t seed = 1, sample = 10'000, exhaustive_limit = 1'000'000, max_layers = 2'000'000, compare = 0;
-    std::int64_t start_phase = 0;
-    app.add_option("PATTERN", file, "pattern file (JSON, docs/pattern-format.md)")->required();
-    app.add_option("--d", d, "rows of the input (features per token)")->required();
-    app.add_option("--delta", delta_text, "grid step 1/M (M >= 2): the grid has M^(d n) inputs")->required();
-    app.add_option("--target", target_name, "target function: token, mean, max, next, sin (default mean)");
-    app.add_option("--n", n, "number of tokens for size-generic pattern files");
-    app.add_flag("--json", json, "print one JSON object");
-    app.add_option("--seed", seed, "seed of the input sample when the grid is too large to check exhaustively (default 1)");
-    app.add_option("--sample", sample, "size of that sample (default 10000)");
-    app.add_option("--exhaustive-limit", exhaustive_limit, "check every grid input up to this many (default 1000000)");
-    app.add_option("--max-layers", max_layers, "refuse when the value mapping, or the quantization and contextual mapping together, would exceed this many layers (default 2000000)");
-    app.add_option("--evaluator", evaluator_text, "how the whole network is evaluated: indexed (default), plain, rational");
-    app.add_option("--all-max-start", start_text,
-                   "actual (default: the all-max stage starts where the sweep ends, s for that pattern) or pad "
-                   "(identity layers back to pattern 0, the paper's s)");
-    app.add_option("--start-phase", start_phase, "the pattern used by layer 0 (default 0)");
-    app.add_option("--shift-multiplier", shift_text, "override the sweep's multiplier delta^-d (an experiment)");
-    app.add_option("--all-max-multiplier", allmax_text, "override the all-max multiplier C (an experiment)");
-    app.add_option("--sentinel", sentinel_text, "override the sentinel S (an experiment)");
-    app.add_option("--network-out", network_out, "write the network as JSON to this file");
-    app.add_option("--compare-evaluators", compare,
-                   "also evaluate the first K grid inputs with the rational, plain and indexed evaluators, "
-                   "and report their agreement and times");
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp&) {
-        std::cout << app.help();
-        return 0;
-    } catch (const CLI::ParseError& e) {
-        return bad_usage("", e.what());
-    }
+};
 
-    // Command-line values.
+int run_construct(tools::Context& context, const ConstructArgs& a) {
     ConstructionOptions options;
-    if (*d < 1 || *d > 64) return bad_usage("--d", fmt::format("must be an integer in 1..64, got {}", *d));
-    options.d = std::uint32_t(*d);
-    if (const auto m = parse_delta_denominator(delta_text)) options.m = *m;
-    else return bad_usage("--delta", fmt::format("expected 1/M with an integer M >= 2, got '{}'", delta_text));
-    if (n && *n <= 0) return bad_usage("--n", fmt::format("must be a positive integer, got {}", *n));
-    if (start_phase < 0) return bad_usage("--start-phase", "must be a non-negative integer");
-    options.start_phase = std::size_t(start_phase);
-    if (start_text == "pad") options.all_max_start = AllMaxStart::pad_to_first_pattern;
-    else if (start_text != "actual") return bad_usage("--all-max-start", fmt::format("expected actual or pad, got '{}'", start_text));
-    for (auto [text, slot, name] : {std::tuple{&shift_text, &options.shift_multiplier, "--shift-multiplier"},
-                                    std::tuple{&allmax_text, &options.all_max_multiplier, "--all-max-multiplier"},
-                                    std::tuple{&sentinel_text, &options.sentinel, "--sentinel"}}) {
-        if (text->empty()) continue;
-        const auto r = parse_rational(*text);
-        if (!r || !r->is_integer() || r->sign() < 0)
-            return bad_usage(name, fmt::format("expected a non-negative integer, got '{}'", *text));
-        *slot = *r;
-    }
+    tools::fill_construction_options(a.grid, 64, options);
     CheckOptions check;
-    check.seed = seed;
-    check.sample_size = sample;
-    check.exhaustive_limit = exhaustive_limit;
-    check.max_value_layers = max_layers;
-    options.max_layers = max_layers;
-    if (sample < 1) return bad_usage("--sample", "must be positive");
-    if (evaluator_text == "indexed") check.evaluator = Evaluator::indexed;
-    else if (evaluator_text == "plain") check.evaluator = Evaluator::plain;
-    else if (evaluator_text == "rational") check.evaluator = Evaluator::rational;
-    else return bad_usage("--evaluator", fmt::format("expected indexed, plain or rational, got '{}'", evaluator_text));
+    check.seed = a.seed;
+    check.sample_size = a.sample;
+    check.exhaustive_limit = a.exhaustive_limit;
+    check.max_value_layers = a.max_layers;
+    options.max_layers = a.max_layers;
+    if (a.sample < 1) throw tools::UsageError{"--sample", "must be positive"};
+    if (a.evaluator == "indexed") check.evaluator = Evaluator::indexed;
+    else if (a.evaluator == "plain") check.evaluator = Evaluator::plain;
+    else if (a.evaluator == "rational") check.evaluator = Evaluator::rational;
+    else throw tools::UsageError{"--evaluator", fmt::format("expected indexed, plain or rational, got '{}'", a.evaluator)};
 
-    tools::StatusLine status;
-    status.set_prefix(file + ": ");
+    const std::string name = tools::display_name(a.file);
+    tools::StatusLine status(context.quiet());
+    status.set_prefix(name + ": ");
     check.progress = status.callback();
-    Pattern pattern;
-    try {
-        std::optional<std::uint64_t> n_override;
-        if (n) n_override = std::uint64_t(*n);
-        report(check.progress, "loading");
-        pattern = load_pattern_file(file, n_override);
-    } catch (const InputError& e) {
-        status.clear();
-        std::fprintf(stderr, "%s\n", e.what());
-        return 2;
-    }
+    const Pattern pattern = tools::load_pattern(a.file, a.n, check.progress);
     Target target;
     try {
-        target = make_target(target_name, options.d, pattern.n);
+        target = make_target(a.target, options.d, pattern.n);
     } catch (const std::invalid_argument& e) {
-        status.clear();
-        return bad_usage("--target", e.what());
+        throw tools::UsageError{"--target", e.what()};
     }
 
     ConstructReport rep;
     try {
-        const Applicability a = check_applicability(pattern, options, check.progress);
+        const Applicability applicability = check_applicability(pattern, options, check.progress);
         report(check.progress, "building");
-        Construction c = build_contextual_mapping(pattern, a.path, a.s, options);
+        Construction c = build_contextual_mapping(pattern, applicability.path, applicability.s, options);
         rep = check_construction(std::move(c), pattern, target, check);
-        rep.paper_s = a.paper_s;
-        rep.path_method = a.path_method;
+        rep.paper_s = applicability.paper_s;
+        rep.path_method = applicability.path_method;
     } catch (const NotApplicable& e) {
-        status.clear();
-        std::string reason = e.what();
-        for (char& ch : reason)
-            if (ch == '\n' || ch == '\r') ch = ' ';
-        std::fprintf(stderr, "%s: the construction does not apply: %s\n", file.c_str(), reason.c_str());
-        return 2;
+        throw InputError(name, "", std::string("the construction does not apply: ") + e.what());
     } catch (const std::bad_alloc&) {
-        status.clear();
-        std::fprintf(stderr, "%s: not enough memory for this construction (lower m, d or n)\n", file.c_str());
-        return 2;
+        throw InputError(name, "", "not enough memory for this construction (lower m, d or n)");
     }
 
     std::optional<EvaluatorComparison> cmp;
-    if (compare > 0) {
+    if (a.compare > 0) {
         report(check.progress, "comparing evaluators");
-        cmp = compare_evaluators(rep.construction, pattern, compare);
+        cmp = compare_evaluators(rep.construction, pattern, a.compare);
     }
     status.clear();
 
-    if (!network_out.empty()) {
-        std::ofstream out(network_out, std::ios::binary);
-        if (!out) {
-            std::fprintf(stderr, "%s: cannot write the network file\n", network_out.c_str());
-            return 2;
-        }
-        out << to_json(rep.construction.network).dump() << "\n";
-        if (!out) {
-            std::fprintf(stderr, "%s: cannot write the network file\n", network_out.c_str());
-            return 2;
-        }
-    }
+    if (!a.network_out.empty()) tools::write_output_file(a.network_out, to_json(rep.construction.network).dump() + "\n");
 
-    if (json) {
+    if (a.json.json) {
         nlohmann::json j = to_json(rep);
         if (cmp)
             j["evaluators"] = {{"inputs", cmp->inputs},
                                {"agree", cmp->agree},
                                {"seconds", {{"rational", cmp->seconds[0]}, {"plain", cmp->seconds[1]}, {"indexed", cmp->seconds[2]}}}};
-        std::cout << j.dump(2) << "\n";
+        context.out() << tools::json_text(std::move(j), a.json);
     } else {
-        std::cout << describe(rep, file);
+        context.out() << describe(rep, name);
         if (cmp)
-            std::cout << fmt::format("\n  evaluators on the first {} grid inputs: {}; rational {:.3f} s, plain {:.3f} s, "
-                                     "indexed {:.3f} s\n",
-                                     cmp->inputs, cmp->agree ? "identical outputs" : "OUTPUTS DIFFER", cmp->seconds[0],
-                                     cmp->seconds[1], cmp->seconds[2]);
+            context.out() << fmt::format("\n  evaluators on the first {} grid inputs: {}; rational {:.3f} s, plain {:.3f} s, "
+                                         "indexed {:.3f} s\n",
+                                         cmp->inputs, cmp->agree ? "identical outputs" : "OUTPUTS DIFFER", cmp->seconds[0],
+                                         cmp->seconds[1], cmp->seconds[2]);
     }
     return rep.holds() && (!cmp || cmp->agree) ? 0 : 1;
+}
+
+}  // namespace
+
+tools::Action construct_command(CLI::App& app, tools::Context& context) {
+    auto a = std::make_shared<ConstructArgs>();
+    app.description("Build the constructive network of Yun et al. (NeurIPS 2020) exactly for a sparsity pattern and "
+                    "check, in exact rational arithmetic, the selective-shift invariants, the contextual-mapping "
+                    "properties and that the network equals f_bar on the grid (docs/construction.md).");
+    app.add_option("PATTERN", a->file, tools::pattern_file_help)->required();
+    tools::add_grid_options(app, a->grid, "grid step 1/M (M >= 2): the grid has M^(d n) inputs");
+    app.add_option("--target", a->target, "target function: token, mean, max, next, sin (default mean)");
+    tools::add_n_option(app, a->n);
+    tools::add_json_options(app, a->json, "print one JSON object");
+    app.add_option("--seed", a->seed, "seed of the input sample when the grid is too large to check exhaustively (default 1)");
+    app.add_option("--sample", a->sample, "size of that sample (default 10000)");
+    app.add_option("--exhaustive-limit", a->exhaustive_limit, "check every grid input up to this many (default 1000000)");
+    app.add_option("--max-layers", a->max_layers,
+                   "refuse when the value mapping, or the quantization and contextual mapping together, would exceed "
+                   "this many layers (default 2000000)");
+    app.add_option("--evaluator", a->evaluator, "how the whole network is evaluated: indexed (default), plain, rational");
+    tools::add_layout_options(app, a->grid);
+    app.add_option("--network-out", a->network_out, "write the network as JSON to this file");
+    app.add_option("--compare-evaluators", a->compare,
+                   "also evaluate the first K grid inputs with the rational, plain and indexed evaluators, "
+                   "and report their agreement and times");
+    tools::standard_options(app, context,
+                            {{0, "every check of the construction holds"},
+                             {1, "some check fails (the output says which), or the evaluators disagree"}});
+    return [&context, a] { return run_construct(context, *a); };
 }
 
 }  // namespace sparsecert::cli

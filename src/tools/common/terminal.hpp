@@ -9,13 +9,15 @@
 
 #include <unistd.h>
 
+#include "sparsecert/support/printable.hpp"
 #include "sparsecert/support/progress.hpp"
 
 namespace sparsecert::tools {
 
 class StatusLine {
 public:
-    StatusLine() : enabled_(isatty(STDERR_FILENO) != 0) {}
+    // quiet: never draw (--quiet).
+    explicit StatusLine(bool quiet = false) : enabled_(!quiet && isatty(STDERR_FILENO) != 0) {}
     ~StatusLine() { clear(); }
     StatusLine(const StatusLine&) = delete;
     StatusLine& operator=(const StatusLine&) = delete;
@@ -41,7 +43,7 @@ private:
         const auto now = std::chrono::steady_clock::now();
         if (drawn_ && now - last_ < std::chrono::milliseconds(100)) return;
         last_ = now;
-        std::string line = prefix_ + std::string(stage);
+        std::string line = printable(prefix_ + std::string(stage));  // the prefix names an input file
         if (fraction >= 0) line += " " + std::to_string(int(fraction * 100)) + "%";
         if (line.size() > 100) line.resize(100);
         std::fprintf(stderr, "\r\033[K%s", line.c_str());
