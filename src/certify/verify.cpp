@@ -1,10 +1,12 @@
 #include "sparsecert/certify/verify.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "sparsecert/support/deadline.hpp"
 #include "sparsecert/support/printable.hpp"
 
 namespace sparsecert {
@@ -68,6 +70,7 @@ Facts facts_of(const VerifyResult& r) {
 VerifyResult verify(const Pattern& pattern, const VerifyOptions& options) {
     validate(pattern);
     const auto start = std::chrono::steady_clock::now();
+    const Deadline run_budget(options.timeout_seconds);
     VerifyResult r;
     r.name = pattern.name;
     r.n = pattern.n;
@@ -78,13 +81,16 @@ VerifyResult verify(const Pattern& pattern, const VerifyOptions& options) {
     report(options.progress, "self-attention", 0.0);
     r.self_attention = check_self_attention(pattern, options.max_listed);
 
+    // One budget for the run (docs/reliability.md, "Time budgets"): the path search gets at most
+    // half of what is left, its DFS at most a quarter, and reachability the rest.
     HamiltonianOptions hopt;
-    hopt.timeout_seconds = options.timeout_seconds;
+    hopt.timeout_seconds = run_budget.remaining_seconds() / 2;
+    hopt.dfs_timeout_seconds = std::min(hopt.dfs_timeout_seconds, hopt.timeout_seconds / 2);
     hopt.progress = options.progress;
     r.hamiltonian_path = find_hamiltonian_path(pattern, hopt);
 
     ReachabilityOptions ropt;
-    ropt.timeout_seconds = options.timeout_seconds;
+    ropt.timeout_seconds = run_budget.remaining_seconds();
     ropt.progress = options.progress;
     r.reachability = check_reachability(pattern, ropt);
 

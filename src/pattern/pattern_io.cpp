@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <ostream>
+#include <sstream>
 #include <string_view>
 #include <vector>
 
@@ -890,21 +892,6 @@ private:
 };
 
 // `path` "-" is standard input (named stdin_name in errors): read, never closed.
-// Compresses a sorted row into single tokens and [lo, hi] runs of two or more.
-json row_runs(std::span<const token_t> row) {
-    json out = json::array();
-    for (std::size_t i = 0; i < row.size();) {
-        std::size_t j = i;
-        while (j + 1 < row.size() && row[j + 1] == row[j] + 1) ++j;
-        if (j == i)
-            out.push_back(row[i]);
-        else
-            out.push_back(json::array({row[i], row[j]}));
-        i = j + 1;
-    }
-    return out;
-}
-
 }  // namespace
 
 json parse_json_text(const std::string& text, const std::string& file) {
@@ -967,20 +954,41 @@ Pattern load_pattern_file(const std::string& path, std::optional<std::uint64_t> 
     return parse_pattern(parse_json_text(read_input_file(path, name, file_limits), name), name, n_override, limits);
 }
 
-json to_explicit_json(const Pattern& pattern) {
-    json doc = json::object();
-    doc["name"] = pattern.name;
-    if (!pattern.description.empty()) doc["description"] = pattern.description;
-    doc["n"] = pattern.n;
-    if (!pattern.extra_tokens.empty()) doc["extra_tokens"] = pattern.extra_tokens;
-    json layers = json::array();
-    for (const Layer& layer : pattern.layers) {
-        json rows = json::array();
-        for (token_t k = 0; k < layer.size(); ++k) rows.push_back(row_runs(layer.attended(k)));
-        layers.push_back(json{{"attend", std::move(rows)}});
+void write_explicit_json(const Pattern& pattern, std::ostream& out) {
+    // The bytes of nlohmann's dump() of the same document (keys in sorted order), written row by
+    // row so that no second copy of the pattern is built.
+    out << "{";
+    if (!pattern.description.empty()) out << "\"description\":" << json(pattern.description).dump() << ",";
+    if (!pattern.extra_tokens.empty()) out << "\"extra_tokens\":" << json(pattern.extra_tokens).dump() << ",";
+    out << "\"layers\":[";
+    for (std::size_t l = 0; l < pattern.layers.size(); ++l) {
+        const Layer& layer = pattern.layers[l];
+        out << (l ? "," : "") << "{\"attend\":[";
+        for (token_t k = 0; k < layer.size(); ++k) {
+            const auto row = layer.attended(k);
+            out << (k ? ",[" : "[");
+            // Single tokens and [lo, hi] runs of two or more.
+            for (std::size_t i = 0; i < row.size();) {
+                std::size_t j = i;
+                while (j + 1 < row.size() && row[j + 1] == row[j] + 1) ++j;
+                out << (i ? "," : "");
+                if (j == i)
+                    out << row[i];
+                else
+                    out << "[" << row[i] << "," << row[j] << "]";
+                i = j + 1;
+            }
+            out << "]";
+        }
+        out << "]}";
     }
-    doc["layers"] = std::move(layers);
-    return doc;
+    out << "],\"n\":" << pattern.n << ",\"name\":" << json(pattern.name).dump() << "}";
+}
+
+json to_explicit_json(const Pattern& pattern) {
+    std::ostringstream text;
+    write_explicit_json(pattern, text);
+    return json::parse(text.str());
 }
 
 }  // namespace sparsecert

@@ -42,6 +42,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/budget_args.hpp"
 #include "common/pattern_args.hpp"
 #include "common/program.hpp"
 #include "sparsecert/certify/certificate.hpp"
@@ -901,6 +902,13 @@ std::uint64_t certificate_limit(const Pattern& p) {
 // The memory the process may use, so that an absurd size ends in std::bad_alloc (reported as bad
 // input) rather than in the machine's out-of-memory killer: half the physical memory.
 void limit_memory() {
+#if defined(__SANITIZE_ADDRESS__)
+    return;  // AddressSanitizer reserves terabytes of address space for its shadow memory
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return;
+#endif
+#endif
     const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
     if (pages <= 0 || page <= 0) return;
     rlimit r{};
@@ -913,10 +921,10 @@ void limit_memory() {
 }
 
 int run(const std::string& pattern_file, const std::string& certificate_file, std::optional<std::uint64_t> n,
-        double solver_seconds, std::ostream& out) {
+        std::optional<std::uint64_t> max_connections, double solver_seconds, std::ostream& out) {
     Pattern p;
     try {
-        p = sparsecert::load_pattern_file(pattern_file, n);
+        p = sparsecert::tools::load_pattern(pattern_file, n, {}, max_connections);
     } catch (const std::bad_alloc&) {
         throw sparsecert::InputError(pattern_file, "", "the pattern" + (n ? " at n = " + std::to_string(*n) : std::string()) +
                                                            " does not fit in the checker's memory");
@@ -954,7 +962,7 @@ int run(const std::string& pattern_file, const std::string& certificate_file, st
 sparsecert::tools::Action check_command(CLI::App& app, sparsecert::tools::Context& context) {
     struct Args {
         std::string pattern, certificate;
-        std::optional<std::uint64_t> n;
+        std::optional<std::uint64_t> n, max_connections;
         double timeout = 600;
     };
     auto a = std::make_shared<Args>();
@@ -963,16 +971,16 @@ sparsecert::tools::Action check_command(CLI::App& app, sparsecert::tools::Contex
     app.add_option("PATTERN", a->pattern, sparsecert::tools::pattern_file_help)->required();
     app.add_option("CERTIFICATE", a->certificate, "the certificate (verify-pattern --certificate)")->required();
     sparsecert::tools::add_n_option(app, a->n);
-    app.add_option("--timeout", a->timeout, "the solver's budget in seconds for a solver refutation (default 600)");
+    sparsecert::tools::add_max_connections_option(app, a->max_connections);
+    sparsecert::tools::add_timeout_option(app, a->timeout,
+                                          "the solver's budget in seconds for a solver refutation (default 600)");
     sparsecert::tools::standard_options(app, context,
                                         {{0, "valid"},
                                          {1, "invalid (the line says why)"},
                                          {3, "could not confirm within the budget"}});
     return [&context, a] {
-        if (!(a->timeout > 0 && a->timeout <= 1e6))
-            throw sparsecert::tools::UsageError{"--timeout", "expected a positive number of seconds, at most 10^6"};
         limit_memory();
-        return run(a->pattern, a->certificate, a->n, a->timeout, context.out());
+        return run(a->pattern, a->certificate, a->n, a->max_connections, a->timeout, context.out());
     };
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include <nlohmann/json_fwd.hpp>
@@ -36,5 +37,8 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& file)
 
 // Writes a pattern in the explicit form ({"attend": ...}, tokens compressed into [lo, hi] runs).
 nlohmann::json to_explicit_json(const Pattern& pattern);
+// The same as one line of JSON text (to_explicit_json(pattern).dump()), streamed row by row: memory
+// stays that of the pattern, whatever its size.
+void write_explicit_json(const Pattern& pattern, std::ostream& out);
 
 }  // namespace sparsecert
