@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): `sparsecert construct` on the two configurations of issue 4,
+# Benchmark (not a test): `sparsecert construct` on two configurations of 4,096 grid inputs each,
 #   n = 3, d = 2, delta = 1/4 (4^6 = 4,096 grid inputs) and n = 6, d = 1, delta = 1/4 (4,096 inputs),
 # each with the indexed evaluator (the default) and, side by side in the same run, the plain
 # layer-by-layer evaluator as the baseline; plus a per-input comparison of the three evaluators

@@ -1,4 +1,4 @@
-// The constructive network (issue 4): every check holds on the paper's pattern families at small n,
+// The constructive network (docs/construction.md): every check holds on the paper's pattern families at small n,
 // patterns outside Assumption 1 are refused with the reason, and broken constants are caught.
 #include <catch2/catch.hpp>
 
@@ -116,7 +116,7 @@ TEST_CASE("construct: the paper's families at small n pass every check", "[const
     }
 }
 
-TEST_CASE("construct: the done-means configuration (star, n = 4, d = 1, delta = 1/4, mean)", "[construct]") {
+TEST_CASE("construct: the reference configuration (star, n = 4, d = 1, delta = 1/4, mean)", "[construct]") {
     const Pattern p = make("star", 4, {families::star(4, 3, false)});
     const ConstructReport rep = run(p, opts(1, 4), "mean");
     require_all_hold(rep);
@@ -199,6 +199,12 @@ TEST_CASE("construct: patterns outside Assumption 1 are refused with the reason"
     SECTION("no finite s") {
         const Pattern p = make("causal", 4, {families::sliding_window(4, 1, 0)});
         CHECK_THROWS_WITH(check_applicability(p, opts(1, 2)), Catch::Contains("no finite s"));
+    }
+    SECTION("extra tokens: the theorem's patterns are over the input tokens only") {
+        Pattern p = make("star with an extra hub", 4, {families::global_tokens(4, {0}, true)});
+        p.extra_tokens = {0};
+        CHECK_THROWS_WITH(check_applicability(p, opts(1, 2)), Catch::Contains("extra tokens"));
+        CHECK_THROWS_WITH(build_contextual_mapping(p, identity_path(4), 2, opts(1, 2)), Catch::Contains("extra tokens"));
     }
     SECTION("parameters") {
         const Pattern p = make("star", 4, {families::star(4, 3, false)});
@@ -292,6 +298,43 @@ TEST_CASE("construct: sampling above the exhaustive limit is seeded and says so"
     CHECK(a.contextual_mapping.inputs_checked <= 40);
     CHECK(a.contextual_mapping.grid_inputs == "81");
     CHECK(to_json(a) == to_json(b));
+    // The verdict says it was sampled, and what that covers.
+    const std::string text = describe(a, "w.json");
+    CHECK(text.find("verdict: every property verified on a seeded sample only") != std::string::npos);
+    CHECK(text.find("of the 81 grid inputs") != std::string::npos);
+    CHECK(text.find("the value mapping is built for the sampled inputs") != std::string::npos);
+    CHECK(text.find("verified on all") == std::string::npos);
+    CHECK(to_json(a)["exhaustive"] == false);
+    const auto full = run(p, opts(1, 3), "mean");
+    CHECK(describe(full, "w.json").find("verdict: every property verified on all 81 grid inputs (exhaustive)") !=
+          std::string::npos);
+    CHECK(to_json(full)["exhaustive"] == true);
+}
+
+TEST_CASE("construct: a failing check prints its failure and the failing pair, never the success sentence", "[construct]") {
+    const Pattern window = make("sliding-window", 4, {families::sliding_window(4, 1, 1)});
+    ConstructionOptions o = opts(1, 4);
+    o.all_max_multiplier = Rational(1);
+    const auto rep = run_explicit(window, identity_path(4), o, "max");
+    REQUIRE_FALSE(rep.contextual_mapping.holds);
+    const std::string text = describe(rep, "w.json");
+    INFO(text);
+    CHECK(text.find("codes distinct within and across inputs") == std::string::npos);
+    CHECK(text.find("every property verified") == std::string::npos);
+    CHECK(text.find("contextual mapping: FAILS: column") != std::string::npos);
+    CHECK(text.find("also has") != std::string::npos);  // the other (input, column) of the pair
+    CHECK(text.find("matches target: FAILS: column") != std::string::npos);
+    CHECK(text.find("verdict: a check FAILED") != std::string::npos);
+    CHECK(text.find("the network equals f_bar at") == std::string::npos);
+}
+
+TEST_CASE("construct: the layer-count formulas are labelled reconstructions", "[construct]") {
+    const Pattern p = make("star", 4, {families::star(4, 3, false)});
+    const auto rep = run(p, opts(1, 2), "mean");
+    const std::string text = describe(rep, "s.json");
+    CHECK(text.find("our reconstruction of the paper's layer counts") != std::string::npos);
+    CHECK(text.find("  paper  ") == std::string::npos);
+    CHECK(to_json(rep)["formulas"].get<std::string>().find("reconstructions") != std::string::npos);
 }
 
 TEST_CASE("construct: the evaluators agree, and g_bar is constant on every cube", "[construct][network]") {
@@ -331,7 +374,7 @@ TEST_CASE("construct: the evaluators agree, and g_bar is constant on every cube"
 }
 
 TEST_CASE("construct: random patterns, random start phases, both all-max starts", "[construct]") {
-    // theory.md reports an exact-fraction check on 25 random patterns; this is a small, seeded
+    // docs/theory.md (section 8, R4) reports an exact-fraction check on 25 random patterns; this is a small, seeded
     // version of it (docs/construction.md reports a larger run). The cases are drawn once (Catch
     // re-enters the test case for every section).
     struct Case {

@@ -185,3 +185,41 @@ TEST_CASE("conventions: sparsecert verify and check are verify-pattern and check
     CHECK(dispatched.out == direct.out);
     CHECK(run_tool("sparsecert", "check --help").out == run_tool("check-certificate", "--help").out);
 }
+
+TEST_CASE("conventions: the version is in every JSON output, certificate and report", "[cli][conventions]") {
+    namespace fs = std::filesystem;
+    const std::string star = source_path("patterns/star.json");
+    const std::string v = sparsecert::version;
+    for (const auto& [tool, args] : std::vector<std::pair<std::string, std::string>>{
+             {"verify-pattern", "--json --n 8 " + star},
+             {"sparsecert", "construct --json " + star + " --n 3 --d 1 --delta 1/2"},
+             {"sparsecert", "approximate --json " + star + " --n 3 --d 1 --delta 1/2 --target mean --samples 10"},
+             {"sparsecert", "prove --json --no-cvc5 --out " + temp_dir() + "/version-prove " + star +
+                                " --n 3 --d 1 --delta 1/2"}}) {
+        INFO(tool << " " << args);
+        auto r = run_tool(tool, args);
+        REQUIRE(r.status == 0);
+        CHECK(nlohmann::json::parse(r.out).at("sparsecert_version") == v);
+    }
+    const std::string cert = temp_dir() + "/version.cert.json";
+    REQUIRE(run_tool("verify-pattern", "--n 8 --certificate " + cert + " " + star).status == 0);
+    CHECK(nlohmann::json::parse(sparsecert::testing::slurp(cert)).at("sparsecert_version") == v);
+
+    const std::string patterns = temp_dir() + "/version-patterns", out = temp_dir() + "/version-report";
+    fs::create_directories(patterns);
+    fs::copy_file(star, patterns + "/star.json", fs::copy_options::overwrite_existing);
+    REQUIRE(run_tool("sparsecert", "report --quiet --patterns " + patterns + " --sizes 8 --heatmap-n 0 --construct-n 0 --out " + out)
+                .status == 0);
+    CHECK(nlohmann::json::parse(sparsecert::testing::slurp(out + "/report.json")).at("sparsecert_version") == v);
+    CHECK(sparsecert::testing::slurp(out + "/report.md").find("(sparsecert " + v + ")") != std::string::npos);
+    CHECK(sparsecert::testing::slurp(out + "/report.html").find("(sparsecert " + v + ")") != std::string::npos);
+}
+
+TEST_CASE("conventions: the README's library example is examples/library/main.cpp", "[cli][conventions]") {
+    // tests/install/consumer.sh compiles and runs that file against the installed tree.
+    const std::string readme = sparsecert::testing::slurp(source_path("README.md"));
+    const std::string example = sparsecert::testing::slurp(source_path("examples/library/main.cpp"));
+    REQUIRE(!example.empty());
+    CHECK(readme.find("```cpp\n" + example + "```") != std::string::npos);
+    CHECK(readme.find("my window + global: universal (yun2020)") != std::string::npos);
+}

@@ -1,6 +1,6 @@
-// Condition 2 of Assumption 1 (theory.md section 2): the Hamiltonian-path pipeline of
+// Condition 2 of Assumption 1 (docs/theory.md section 2): the Hamiltonian-path pipeline of
 // src/conditions/hamiltonian.cpp, checked against tiny local generators, an independent re-check of every
-// certificate, and a deliberately naive bitmask DP (algorithms.md section 1.3) on random patterns.
+// certificate, and a deliberately naive bitmask DP (docs/algorithms.md section 1.3) on random patterns.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -19,44 +19,19 @@
 #include <unistd.h>
 
 #include "sparsecert/conditions/hamiltonian.hpp"
+#include "test_support.hpp"
 
 using namespace sparsecert;
+using sparsecert::testing::Rng;
+using sparsecert::testing::rows_layer;
 
 namespace {
-
-// splitmix64: a fixed, portable generator (std distributions differ between libraries).
-struct Rng {
-    std::uint64_t state;
-    std::uint64_t next() {
-        std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-    std::uint64_t below(std::uint64_t m) { return next() % m; }
-    bool chance(unsigned percent) { return below(100) < percent; }
-};
 
 Pattern make_pattern(std::vector<Layer> layers) {
     Pattern p;
     p.n = layers.front().size();
     p.layers = std::move(layers);
     return p;
-}
-
-// CSR straight from explicit rows (sorted and deduplicated here). Same result as
-// layer_from_rows, without its parallel region, whose start-up dominates for tiny patterns on a
-// busy machine.
-Layer rows_layer(std::vector<std::vector<token_t>> rows) {
-    std::vector<std::uint64_t> offsets{0};
-    std::vector<token_t> targets;
-    for (auto& row : rows) {
-        std::sort(row.begin(), row.end());
-        row.erase(std::unique(row.begin(), row.end()), row.end());
-        targets.insert(targets.end(), row.begin(), row.end());
-        offsets.push_back(targets.size());
-    }
-    return Layer(std::move(offsets), std::move(targets));
 }
 
 Pattern one_layer(const std::vector<std::vector<token_t>>& rows) {

@@ -1,4 +1,4 @@
-// The network representation (issue 4): exact rationals, the class Phi, JSON round trip, hardmax ties,
+// The network representation (docs/construction.md): exact rationals, the class Phi, JSON round trip, hardmax ties,
 // the indexed evaluation of window runs, and the `sparsecert construct` command.
 #include <catch2/catch.hpp>
 
@@ -171,7 +171,7 @@ TEST_CASE("targets: names, Lipschitz constants and rounding", "[network]") {
 
 TEST_CASE("construct command: output contract", "[cli][construct]") {
     const std::string star = source_path("patterns/star.json");
-    SECTION("the done-means command") {
+    SECTION("the reference command") {
         auto r = run_tool("sparsecert", "construct " + star + " --n 4 --d 1 --delta 1/4 --target mean");
         INFO(r.err);
         CHECK(r.status == 0);

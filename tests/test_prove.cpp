@@ -1,4 +1,4 @@
-// Proof obligations (issue 6): every obligation is unsat for small star and sliding-window
+// Proof obligations (docs/prove.md): every obligation is unsat for small star and sliding-window
 // configurations, with Z3 and with cvc5 on the same file; a wrong constant or a wrong weight gives
 // "sat" with a counterexample that satisfies the file exactly; the four-ReLU form; the SMT helpers;
 // the `prove` command's output contract.
@@ -150,7 +150,7 @@ TEST_CASE("prove: the files are deterministic, portable SMT-LIB and assert the n
 }
 
 TEST_CASE("prove: the example obligations in theorems/obligations are the ones generated now", "[prove]") {
-    // theorems/obligations/yun2020/star-n3-d1-delta1_2 holds the files of the done-means
+    // theorems/obligations/yun2020/star-n3-d1-delta1_2 holds the files of the reference
     // configuration (theorems/obligations/README.md says how to regenerate them).
     const Pattern p = load_pattern_file(source_path("patterns/star.json"), 3);
     const auto obligations = generate_obligations(build(p, 1, 2), p);
@@ -238,7 +238,8 @@ TEST_CASE("prove: Z3's budget is enforced by the watchdog", "[prove]") {
     REQUIRE(obligations.size() == 1);
     const SolverRun r = run_z3(obligations[0].smt2, 0.3);
     CHECK(r.status == SmtStatus::unknown);
-    CHECK(r.message == "timeout");
+    // On a loaded machine the budget can run out while Z3 still parses ("timeout while parsing").
+    CHECK(r.message.starts_with("timeout"));
 }
 
 TEST_CASE("four-ReLU form: equals phi outside the two small intervals", "[prove]") {
@@ -324,7 +325,7 @@ TEST_CASE("smt: literals, models and the exact model check", "[prove]") {
 TEST_CASE("prove command: table, JSON and exit statuses", "[prove][cli][slow]") {
     const std::string out = temp_dir() + "/cli-prove";
     const std::string star = source_path("patterns/star.json");
-    SECTION("the done-means configuration: every obligation proved, exit 0") {
+    SECTION("the reference configuration: every obligation proved, exit 0") {
         auto r = run_tool("sparsecert", "prove " + star + " --n 3 --d 1 --delta 1/2 --out " + out);
         INFO(r.out << r.err);
         CHECK(r.status == 0);

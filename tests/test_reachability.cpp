@@ -1,5 +1,5 @@
-// Condition 3 (theory.md section 2): the mixing depth s and its certificates, checked against the
-// paper's claims (theory.md section 6) and against a deliberately naive reference.
+// Condition 3 (docs/theory.md section 2): the mixing depth s and its certificates, checked against the
+// paper's claims (docs/theory.md section 6) and against a deliberately naive reference.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -13,8 +13,10 @@
 
 #include "sparsecert/pattern/pattern.hpp"
 #include "sparsecert/conditions/reachability.hpp"
+#include "test_support.hpp"
 
 using namespace sparsecert;
+using sparsecert::testing::rows_layer;
 
 namespace {
 
@@ -112,20 +114,6 @@ Layer bigbird(token_t n, token_t b, token_t r, std::uint32_t seed) {
         for (token_t kb : blocks[i])
             row.add_range(kb * b, std::min<token_t>(n - 1, kb * b + b - 1));
     });
-}
-
-// Explicit rows straight to CSR (sorted, deduplicated), serially: the randomized tests build
-// thousands of tiny layers, and a parallel region each would dominate on a loaded machine.
-Layer rows_layer(std::vector<std::vector<token_t>> rows) {
-    std::vector<std::uint64_t> offsets{0};
-    std::vector<token_t> targets;
-    for (auto& row : rows) {
-        std::sort(row.begin(), row.end());
-        row.erase(std::unique(row.begin(), row.end()), row.end());
-        targets.insert(targets.end(), row.begin(), row.end());
-        offsets.push_back(targets.size());
-    }
-    return Layer(std::move(offsets), std::move(targets));
 }
 
 // ---- The naive reference: n x n booleans, one step at a time, every state kept in a set. ----

@@ -1,4 +1,4 @@
-// sparsecert report (issue 7): the model's numbers, the three files, their well-formedness, a
+// sparsecert report (docs/report.md): the model's numbers, the three files, their well-formedness, a
 // headless-browser rendering, determinism, the connection cap and bad input. Small sizes keep it fast.
 #include <catch2/catch.hpp>
 
@@ -165,7 +165,7 @@ TEST_CASE("report model: growth exponent, exact depth, short integers", "[report
     CHECK_FALSE(fit_growth_exponent({{64, 100}}).has_value());
     CHECK_FALSE(fit_growth_exponent({{64, 0}, {256, 10}}).has_value());
 
-    // p(n-1) delta^{-d} + s (theory.md section 4): small exact, and far beyond 64 bits.
+    // p(n-1) delta^{-d} + s (docs/theory.md section 4): small exact, and far beyond 64 bits.
     CHECK(contextual_mapping_depth(2, 8, 1, 2, 2) == "30");
     CHECK(contextual_mapping_depth(1, 2, 3, 10, 5) == "1005");
     CHECK(contextual_mapping_depth(1, 2, 40, 10, 0) == "1" + std::string(40, '0'));
@@ -230,7 +230,7 @@ TEST_CASE("report: the JSON holds every catalogue pattern and size", "[report]")
         CHECK(p.contains("construction"));
     }
 
-    // Numbers that the theory fixes (theory.md section 6).
+    // Numbers that the theory fixes (docs/theory.md section 6).
     const auto* dense = find_cell(doc, "dense.json", 64);
     CHECK(dense->at("connections_total") == 64 * 64);
     CHECK(dense->at("conditions").at("reachability").at("s") == 1);

@@ -1,4 +1,4 @@
-// verify(): the three checks combined, on hand-made edge cases (issue 2, item 8).
+// verify(): the three checks combined, on hand-made edge cases.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -113,4 +113,27 @@ TEST_CASE("verify is deterministic", "[verify]") {
     const token_t n = 300;
     auto p = make("bigbird", n, {families::bigbird(n, 10, 2, 7)});
     CHECK(to_json(verify(p)).dump() == to_json(verify(p)).dump());
+}
+
+TEST_CASE("every check refuses a pattern that is not valid, before reading it", "[verify]") {
+    // Layer 1 has 4 tokens in a pattern of n = 8: reading A_k for k >= 4 would run off its rows.
+    const Pattern bad = make("mismatched", 8, {families::dense(8), families::dense(4)});
+    const Pattern empty = make("no layers", 8, {});
+    for (const Pattern* p : {&bad, &empty}) {
+        INFO(p->name);
+        CHECK_THROWS_AS(verify(*p), std::invalid_argument);
+        CHECK_THROWS_AS(check_self_attention(*p), std::invalid_argument);
+        CHECK_THROWS_AS(find_hamiltonian_path(*p), std::invalid_argument);
+        CHECK_THROWS_AS(check_reachability(*p), std::invalid_argument);
+        CHECK_THROWS_AS(check_star(*p), std::invalid_argument);
+        CHECK_THROWS_AS(find_in_sequence_hub(*p), std::invalid_argument);
+        CHECK_THROWS_AS(find_closure_set(*p), std::invalid_argument);
+        CHECK_THROWS_AS(union_graph(*p), std::invalid_argument);
+    }
+    // Validated once, a CheckedPattern serves every check of a run.
+    const Pattern good = make("dense", 8, {families::dense(8)});
+    const CheckedPattern checked(good);
+    CHECK(check_self_attention(checked).holds);
+    CHECK(find_hamiltonian_path(checked).holds == true);
+    CHECK(verify(checked).verdict == "universal");
 }

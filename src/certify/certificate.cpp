@@ -1,4 +1,5 @@
 #include "sparsecert/certify/certificate.hpp"
+#include "sparsecert/version.hpp"
 
 #include <fstream>
 #include <limits>
@@ -18,10 +19,10 @@ json closure_json(const ClosureSet& c) {
     return {{"k", c.k}, {"j", c.j}, {"set", c.members}};
 }
 
-// Condition 2 (theory.md section 2): the path, or a refutation of one of the kinds docs/trust.md
+// Condition 2 (docs/theory.md section 2): the path, or a refutation of one of the kinds docs/trust.md
 // lists. The search's "scc-chain" is the checker's "component-order": labels that never decrease
 // along an edge, and a gap between consecutive labels that no edge bridges.
-json path_json(const Pattern& pattern, const HamiltonianResult& h, const std::string& stem,
+json path_json(CheckedPattern pattern, const HamiltonianResult& h, const std::string& stem,
                Certificate& out) {
     json j = {{"holds", optional_bool(h.holds)}, {"method", h.method}};
     if (h.holds == true) {
@@ -96,11 +97,12 @@ json hub_json(bool holds, const std::optional<token_t>& hub) {
 
 }  // namespace
 
-Certificate make_certificate(const Pattern& pattern, const VerifyResult& v, const std::string& stem) {
+Certificate make_certificate(CheckedPattern checked, const VerifyResult& v, const std::string& stem) {
+    const Pattern& pattern = *checked;
     Certificate out;
     json missing = json::array();
     if (!v.self_attention.holds)
-        for (const auto& [l, k] : check_self_attention(pattern, std::numeric_limits<std::size_t>::max()).missing)
+        for (const auto& [l, k] : check_self_attention(checked, std::numeric_limits<std::size_t>::max()).missing)
             missing.push_back({l, k});
 
     json theorems = json::array();
@@ -115,13 +117,14 @@ Certificate make_certificate(const Pattern& pattern, const VerifyResult& v, cons
     }
 
     json doc = {{"format", certificate_format},
+                {"sparsecert_version", version},  // which program wrote it; the checker trusts nothing in it
                 {"pattern", v.name},
                 {"n", v.n},
                 {"p", v.p},
                 {"extra_tokens", v.extra_tokens},
                 {"input_tokens_only", {{"holds", v.input_tokens_only}}},
                 {"self_attention", {{"holds", v.self_attention.holds}, {"missing", missing}}},
-                {"hamiltonian_path", path_json(pattern, v.hamiltonian_path, stem, out)},
+                {"hamiltonian_path", path_json(checked, v.hamiltonian_path, stem, out)},
                 {"reachability", reachability_json(v)},
                 {"star", hub_json(v.star.holds, v.star.hub)},
                 {"one_graph", {{"holds", v.one_graph}}},

@@ -23,7 +23,7 @@ std::optional<bool> all_of(std::initializer_list<std::optional<bool>> values) {
 
 namespace {
 
-// Whether every input token eventually influences every input token (theory.md section 5, with
+// Whether every input token eventually influences every input token (docs/theory.md section 5, with
 // the residual connection: see closure.hpp). Influence follows the union graph's paths, so two
 // graph searches decide it: a closure set refutes it, and otherwise it holds.
 CheckOutcome influence_outcome(const VerifyResult& r) {
@@ -67,8 +67,8 @@ Facts facts_of(const VerifyResult& r) {
     return f;
 }
 
-VerifyResult verify(const Pattern& pattern, const VerifyOptions& options) {
-    validate(pattern);
+VerifyResult verify(CheckedPattern checked, const VerifyOptions& options) {
+    const Pattern& pattern = *checked;
     const auto start = std::chrono::steady_clock::now();
     const Deadline run_budget(options.timeout_seconds);
     VerifyResult r;
@@ -79,7 +79,7 @@ VerifyResult verify(const Pattern& pattern, const VerifyOptions& options) {
     for (const auto& layer : pattern.layers) r.connections.push_back(layer.connections());
 
     report(options.progress, "self-attention", 0.0);
-    r.self_attention = check_self_attention(pattern, options.max_listed);
+    r.self_attention = check_self_attention(checked, options.max_listed);
 
     // One budget for the run (docs/reliability.md, "Time budgets"): the path search gets at most
     // half of what is left, its DFS at most a quarter, and reachability the rest.
@@ -87,26 +87,32 @@ VerifyResult verify(const Pattern& pattern, const VerifyOptions& options) {
     hopt.timeout_seconds = run_budget.remaining_seconds() / 2;
     hopt.dfs_timeout_seconds = std::min(hopt.dfs_timeout_seconds, hopt.timeout_seconds / 2);
     hopt.progress = options.progress;
-    r.hamiltonian_path = find_hamiltonian_path(pattern, hopt);
+    if (!options.known_path.empty() && is_hamiltonian_path(pattern, options.known_path)) {
+        r.hamiltonian_path.holds = true;
+        r.hamiltonian_path.path = options.known_path;
+        r.hamiltonian_path.method = "given path";
+    } else {
+        r.hamiltonian_path = find_hamiltonian_path(checked, hopt);
+    }
 
     ReachabilityOptions ropt;
     ropt.timeout_seconds = run_budget.remaining_seconds();
     ropt.progress = options.progress;
-    r.reachability = check_reachability(pattern, ropt);
+    r.reachability = check_reachability(checked, ropt);
 
     r.input_tokens_only = pattern.extra_tokens.empty();
     r.theorem_applies =
         all_of({r.input_tokens_only, r.self_attention.holds, r.hamiltonian_path.holds, r.reachability.holds});
 
-    // The other theorems' facts (theory.md section 5): all are O(n + connections).
+    // The other theorems' facts (docs/theory.md section 5): all are O(n + connections).
     report(options.progress, "star and closure", 0.0);
-    r.star = check_star(pattern);
-    r.one_graph = same_graph_in_every_layer(pattern);
-    r.in_sequence_hub = find_in_sequence_hub(pattern);
+    r.star = check_star(checked);
+    r.one_graph = same_graph_in_every_layer(checked);
+    r.in_sequence_hub = find_in_sequence_hub(checked);
     // A finite s puts every token in every S_k^s, within I_k^s, so no closure set exists.
-    if (r.reachability.holds != true) r.closure = find_closure_set(pattern, ClosureScope::input_tokens);
+    if (r.reachability.holds != true) r.closure = find_closure_set(checked, ClosureScope::input_tokens);
     if (r.reachability.holds == false)
-        r.reachability_closure = find_closure_set(pattern, ClosureScope::all_tokens);
+        r.reachability_closure = find_closure_set(checked, ClosureScope::all_tokens);
     r.influence = influence_outcome(r);
 
     const Facts facts = facts_of(r);
@@ -177,7 +183,7 @@ std::string path_excerpt(const std::vector<token_t>& path) {
                        path[path.size() - 2], path.back());
 }
 
-// Why the verdict holds, naming the theorem that decides it (theory.md section 5).
+// Why the verdict holds, naming the theorem that decides it (docs/theory.md section 5).
 std::string verdict_because(const VerifyResult& r) {
     std::string because;
     for (const auto& t : r.theorems) {

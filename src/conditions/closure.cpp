@@ -19,11 +19,12 @@ std::vector<char> closure_from(std::span<const Layer> adjacency, token_t n, toke
         const token_t r = stack.back();
         stack.pop_back();
         for (const auto& layer : adjacency)
-            for (token_t a : layer.attended(r))
+            layer.row(r).for_each_token([&](token_t a) {
                 if (!seen[a]) {
                     seen[a] = 1;
                     stack.push_back(a);
                 }
+            });
     }
     return seen;
 }
@@ -46,7 +47,8 @@ ClosureSet make_closure(const std::vector<char>& in, token_t k, token_t j) {
 
 }  // namespace
 
-std::optional<ClosureSet> find_closure_set(const Pattern& pattern, ClosureScope scope) {
+std::optional<ClosureSet> find_closure_set(CheckedPattern checked, ClosureScope scope) {
+    const Pattern& pattern = *checked;
     const std::span<const Layer> attends(pattern.layers);
     const token_t n = pattern.n;
     // u: the first token of the scope (an input token exists: Pattern keeps one).

@@ -1,10 +1,10 @@
-// Condition 2 of Assumption 1 (theory.md section 2): a directed Hamiltonian path in the union
+// Condition 2 of Assumption 1 (docs/theory.md section 2): a directed Hamiltonian path in the union
 // graph (edge j -> k whenever k attends to j in some pattern, j != k). Directed Hamiltonian path
 // is NP-complete, so the checker is a pipeline in which every answer carries evidence
-// (algorithms.md section 0, item 1, and section 1):
+// (docs/algorithms.md section 1):
 //
 //   1. obvious token orders, checked directly on the pattern before any graph is built (a local
-//      window already gives 0 -> 1 -> ... -> n-1; algorithms.md section 1.1), then, on the union
+//      window already gives 0 -> 1 -> ... -> n-1; docs/algorithms.md section 1.1), then, on the union
 //      graph, the same orders with global tokens inserted wherever they break;
 //   2. polynomial refutations with small certificates (section 1.2): two sources, two sinks, a
 //      condensation that is not a chain (which also decides the DAG case exactly, section 1.1),
@@ -34,10 +34,9 @@
 #include <utility>
 #include <vector>
 
-#include <boost/graph/compressed_sparse_row_graph.hpp>
-#include <boost/graph/strong_components.hpp>
-
 #include "conditions/hamiltonian_internal.hpp"
+#include "conditions/successor_matching.hpp"
+#include "sparsecert/conditions/components.hpp"
 #include "sparsecert/support/deadline.hpp"
 
 namespace sparsecert {
@@ -58,7 +57,9 @@ std::string seconds_text(double s) {
     return text;
 }
 
-constexpr token_t no_token = ~token_t{0};
+using detail::no_token;
+using detail::SuccessorMatching;
+using detail::maximum_matching;
 
 bool attends_in_some_layer(const Pattern& pattern, token_t k, token_t j) {
     for (const auto& layer : pattern.layers)
@@ -255,7 +256,7 @@ std::optional<HamiltonianResult> try_bridged_orders(const Pattern& pattern, cons
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stage 2: polynomial refutations (algorithms.md section 1.2).
+// Stage 2: polynomial refutations (docs/algorithms.md section 1.2).
 
 // A path begins at one token and ends at one token: every other token has a predecessor and a
 // successor on it.
@@ -288,46 +289,6 @@ std::optional<HamiltonianResult> refute_by_degrees(const UnionGraph& g) {
     return std::nullopt;
 }
 
-// (source, target) pairs of the out-lists in CSR order, for Boost's sorted-edge constructor
-// (which reads ei->first / ei->second).
-class EdgePairIterator {
-public:
-    using iterator_category = std::input_iterator_tag;
-    using value_type = std::pair<token_t, token_t>;
-    using difference_type = std::ptrdiff_t;
-    using pointer = const value_type*;
-    using reference = const value_type&;
-
-    EdgePairIterator(const Layer& out, std::uint64_t edge) : out_(&out), edge_(edge) { settle(); }
-    reference operator*() const { return current_; }
-    pointer operator->() const { return &current_; }
-    EdgePairIterator& operator++() {
-        ++edge_;
-        settle();
-        return *this;
-    }
-    EdgePairIterator operator++(int) {
-        EdgePairIterator old = *this;
-        ++*this;
-        return old;
-    }
-    friend bool operator==(const EdgePairIterator& a, const EdgePairIterator& b) {
-        return a.edge_ == b.edge_;
-    }
-
-private:
-    void settle() {
-        const auto offsets = out_->offsets();
-        const token_t n = out_->size();
-        while (source_ < n && offsets[std::size_t(source_) + 1] <= edge_) ++source_;
-        if (edge_ < out_->connections()) current_ = {source_, out_->targets()[edge_]};
-    }
-    const Layer* out_;
-    std::uint64_t edge_;
-    token_t source_ = 0;
-    value_type current_{};
-};
-
 struct SccChain {
     std::optional<HamiltonianResult> result;  // a DAG path or an scc-chain refutation
     std::vector<std::uint32_t> label;         // component of every token, in topological order
@@ -336,28 +297,17 @@ struct SccChain {
 
 // A Hamiltonian path visits the strongly connected components in topological order of the
 // condensation, each one contiguously, so consecutive components need an edge between them
-// (algorithms.md section 1.2). The labelling is monotone along every edge, which is all a checker
+// (docs/algorithms.md section 1.2). The labelling is monotone along every edge, which is all a checker
 // needs: along any path labels never decrease, so a path through every label must step from the
 // last token of label a straight to label a + 1. When every component is a single token (the
 // union graph is a DAG, e.g. causal masks) this decides the question exactly (section 1.1).
 SccChain scc_chain(const Pattern& pattern, const UnionGraph& g) {
-    using Csr = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property,
-                                                   boost::no_property, boost::no_property, token_t,
-                                                   std::uint64_t>;
     const token_t n = g.n();
     SccChain chain;
-    std::vector<std::uint32_t> component(n);
-    {
-        const Csr csr(boost::edges_are_sorted, EdgePairIterator(g.out, 0),
-                      EdgePairIterator(g.out, g.edges()), n, g.edges());
-        chain.count = std::uint32_t(boost::strong_components(
-            csr, boost::make_iterator_property_map(component.begin(),
-                                                   boost::get(boost::vertex_index, csr))));
-    }
-    // Tarjan numbers components as they complete, i.e. in reverse topological order.
+    Components components = strong_components(g.out);
+    chain.count = components.count;
+    chain.label = std::move(components.label);
     const std::uint32_t count = chain.count;
-    chain.label.resize(n);
-    for (token_t v = 0; v < n; ++v) chain.label[v] = count - 1 - component[v];
     std::vector<char> linked(count, 0);  // linked[a]: some edge from label a to label a + 1
     for (token_t k = 0; k < n; ++k)
         for (token_t j : g.in.attended(k)) {
@@ -399,150 +349,6 @@ SccChain scc_chain(const Pattern& pattern, const UnionGraph& g) {
         chain.result = verified_path(pattern, std::move(path), "dag order");
     }
     return chain;
-}
-
-// A matching "y comes right after x" between the tokens as predecessors (x) and as successors
-// (y), along edges x -> y: the assignment relaxation of algorithms.md section 1.2. A Hamiltonian
-// path gives one that leaves only its first token without a predecessor, so a maximum matching
-// that leaves two tokens without one refutes the path (Hall's condition, via Konig).
-struct SuccessorMatching {
-    std::vector<token_t> mate_in;   // mate_in[y]: y's matched predecessor
-    std::vector<token_t> mate_out;  // mate_out[x]: x's matched successor
-    std::vector<std::uint32_t> mark_in, mark_out;
-    std::vector<token_t> queue, from;
-    std::uint32_t epoch = 0;
-
-    explicit SuccessorMatching(token_t n)
-        : mate_in(n, no_token), mate_out(n, no_token), mark_in(n, 0), mark_out(n, 0), from(n) {}
-
-    void next_epoch() {
-        if (++epoch == 0) {
-            std::fill(mark_in.begin(), mark_in.end(), 0);
-            std::fill(mark_out.begin(), mark_out.end(), 0);
-            epoch = 1;
-        }
-    }
-
-    enum class Augment { found, none, capped };
-
-    // Breadth-first alternating search from the token z (which has no predecessor) to a free
-    // predecessor accepted by `eligible`; flips the path when found. `pred` holds the
-    // predecessor lists. Gives up (changing nothing) after scanning `cap` edges.
-    template <typename Eligible>
-    Augment augment(const Layer& pred, token_t z, Eligible&& eligible, std::uint64_t cap,
-                    std::uint64_t& work) {
-        next_epoch();
-        queue.assign(1, z);
-        mark_in[z] = epoch;
-        std::uint64_t scanned = 0;
-        for (std::size_t head = 0; head < queue.size(); ++head) {
-            const token_t y = queue[head];
-            const auto row = pred.attended(y);
-            scanned += row.size() + 1;
-            if (scanned > cap) {
-                work += scanned;
-                return Augment::capped;
-            }
-            for (token_t x : row) {
-                if (mark_out[x] == epoch || !eligible(x)) continue;
-                mark_out[x] = epoch;
-                const token_t next = mate_out[x];
-                if (next == no_token) {  // x takes y, y's old predecessor takes from[y], ...
-                    token_t cy = y, cx = x;
-                    while (true) {
-                        const token_t old = mate_in[cy];
-                        mate_in[cy] = cx;
-                        mate_out[cx] = cy;
-                        if (cy == z) break;
-                        cx = old;
-                        cy = from[cy];
-                    }
-                    work += scanned;
-                    return Augment::found;
-                }
-                if (mark_in[next] != epoch) {
-                    mark_in[next] = epoch;
-                    from[next] = y;
-                    queue.push_back(next);
-                }
-            }
-        }
-        work += scanned;
-        return Augment::none;
-    }
-};
-
-// A maximum matching by Hopcroft-Karp (greedy start, then phases of one breadth-first layering
-// from every token without a predecessor and disjoint depth-first augmentations along it), so
-// that even union graphs with millions of edges cost a few passes. nullopt when `work_limit`
-// (edges scanned) runs out.
-std::optional<SuccessorMatching> maximum_matching(const Layer& pred, std::uint64_t work_limit) {
-    const token_t n = pred.size();
-    SuccessorMatching m(n);
-    for (token_t y = 0; y < n; ++y)
-        for (token_t x : pred.attended(y))
-            if (m.mate_out[x] == no_token) {
-                m.mate_out[x] = y;
-                m.mate_in[y] = x;
-                break;
-            }
-    std::uint64_t work = pred.connections() + n;
-    constexpr std::uint32_t unreached = ~std::uint32_t{0};
-    std::vector<std::uint32_t> dist(n);
-    std::vector<std::uint64_t> cursor(n);
-    std::vector<token_t> queue, stack;
-    while (true) {
-        queue.clear();
-        for (token_t y = 0; y < n; ++y) {
-            dist[y] = m.mate_in[y] == no_token ? 0 : unreached;
-            if (dist[y] == 0) queue.push_back(y);
-        }
-        // Layers up to the first one with a free predecessor (shortest augmenting paths only).
-        std::uint32_t free_layer = unreached;
-        for (std::size_t head = 0; head < queue.size(); ++head) {
-            const token_t y = queue[head];
-            if (dist[y] > free_layer) break;
-            for (token_t x : pred.attended(y)) {
-                const token_t next = m.mate_out[x];
-                if (next == no_token) free_layer = std::min(free_layer, dist[y]);
-                else if (dist[next] == unreached) dist[next] = dist[y] + 1, queue.push_back(next);
-            }
-            work += pred.degree(y) + 1;
-        }
-        if (free_layer == unreached) return m;
-        if (work > work_limit) return std::nullopt;
-        std::fill(cursor.begin(), cursor.end(), 0);
-        for (token_t root = 0; root < n; ++root) {
-            if (m.mate_in[root] != no_token || dist[root] != 0) continue;
-            stack.assign(1, root);
-            while (!stack.empty()) {
-                const token_t y = stack.back();
-                const auto row = pred.attended(y);
-                if (cursor[y] == row.size()) {  // dead end for this phase
-                    dist[y] = unreached;
-                    stack.pop_back();
-                    if (!stack.empty()) ++cursor[stack.back()];
-                    continue;
-                }
-                ++work;
-                const token_t x = row[cursor[y]];
-                const token_t next = m.mate_out[x];
-                if (next == no_token) {  // flip the whole stack: every y takes its current x
-                    for (token_t yy : stack) {
-                        const token_t xx = pred.attended(yy)[cursor[yy]];
-                        m.mate_out[xx] = yy;
-                        m.mate_in[yy] = xx;
-                    }
-                    stack.clear();
-                } else if (dist[y] < free_layer && dist[next] == dist[y] + 1) {
-                    stack.push_back(next);
-                } else {
-                    ++cursor[y];
-                }
-            }
-        }
-        if (work > work_limit) return std::nullopt;
-    }
 }
 
 // Hall's condition on predecessors: the alternating search from two tokens left without a
@@ -772,7 +578,7 @@ std::optional<HamiltonianResult> refute_by_separator(const UnionGraph& g) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stage 3: pruned depth-first search (algorithms.md sections 1.3 and 1.4).
+// Stage 3: pruned depth-first search (docs/algorithms.md sections 1.3 and 1.4).
 
 struct DfsOutcome {
     enum class Status { found, exhausted, stopped };
@@ -792,7 +598,7 @@ std::uint64_t mix64(std::uint64_t z) {  // splitmix64's finaliser: tie-breaking 
 // Extends a path along `succ` (successor lists in the search direction; `pred` the predecessor
 // lists). Per token it keeps the number of unvisited predecessors and successors and the XOR of
 // their ids (so that when one is left, its id is at hand). Pruning, all of it necessary
-// conditions for "a path from the current end through every unvisited token" (algorithms.md
+// conditions for "a path from the current end through every unvisited token" (docs/algorithms.md
 // sections 1.2-1.3; degree-2 forcing after Vandegriend-Culberson):
 //  - an unvisited token with no unvisited successor must end the path: two such are a dead end;
 //  - an unvisited token with no unvisited predecessor can only come right after the current end:
@@ -1124,7 +930,7 @@ private:
 };
 
 // Restarts with doubling node budgets (a heavy-tailed search should not sit in one bad subtree;
-// algorithms.md section 1.3, "iterated restarts"), each round a complete DFS with its own
+// docs/algorithms.md section 1.3, "iterated restarts"), each round a complete DFS with its own
 // tie-breaking, so a round that finishes within its budget proves that no path exists.
 DfsOutcome pruned_dfs(const Layer& pred, const Layer& succ, const std::vector<token_t>& starts,
                       std::optional<SuccessorMatching> matching, std::uint64_t node_limit,
@@ -1196,8 +1002,8 @@ bool is_hamiltonian_path(const Pattern& pattern, std::span<const token_t> path) 
     return true;
 }
 
-HamiltonianResult find_hamiltonian_path(const Pattern& pattern, const HamiltonianOptions& options) {
-    validate(pattern);
+HamiltonianResult find_hamiltonian_path(CheckedPattern checked, const HamiltonianOptions& options) {
+    const Pattern& pattern = *checked;
     // One budget for the whole search: the DFS's share and the exact stage come out of it.
     const Deadline budget(options.timeout_seconds);
     const token_t n = pattern.n;
@@ -1208,7 +1014,7 @@ HamiltonianResult find_hamiltonian_path(const Pattern& pattern, const Hamiltonia
     if (auto r = try_obvious_orders(pattern)) return *r;
 
     report(progress, "hamiltonian path: union graph", 0.1);
-    UnionGraph g{union_graph(pattern), {}};
+    UnionGraph g{union_graph(checked), {}};
     g.out = transpose(g.in);
     if (auto r = try_bridged_orders(pattern, g)) return *r;
 

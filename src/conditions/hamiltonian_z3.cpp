@@ -1,7 +1,7 @@
-// The exact stage of the Hamiltonian-path pipeline (algorithms.md sections 1.5 and 4.1).
+// The exact stage of the Hamiltonian-path pipeline (docs/algorithms.md sections 1.5 and 4.1).
 //
-// Encoding: successor + ordering, never the position encoding (which timed out at n = 100 in the
-// local experiment of algorithms.md section 1.5, while successor + ordering solved n = 400).
+// Encoding: successor + ordering, never the position encoding (n^2 variables, which scales far
+// worse; docs/algorithms.md section 1.5).
 // Strictly increasing positions along selected edges rule out every sub-cycle, so "exactly one in,
 // exactly one out, one begin, one end" already means one path through all tokens.
 //
@@ -127,8 +127,8 @@ std::string hamiltonian_smt2(const Layer& union_in) {
     const Layer union_out = transpose(union_in);
     std::string out;
     out.reserve(std::size_t(300) * union_in.connections() + std::size_t(200) * n + 256);
-    out += "; sparsecert: Hamiltonian path in the union graph (theory.md section 2, condition 2),\n"
-           "; successor + ordering encoding (algorithms.md section 1.5). n = ";
+    out += "; sparsecert: Hamiltonian path in the union graph (docs/theory.md section 2, condition 2),\n"
+           "; successor + ordering encoding (docs/algorithms.md section 1.5). n = ";
     put_number(out, n);
     out += ", edges = ";
     put_number(out, union_in.connections());

@@ -1,6 +1,6 @@
-// Condition 3 of Assumption 1 (theory.md section 2): the mixing depth s, decided exactly.
+// Condition 3 of Assumption 1 (docs/theory.md section 2): the mixing depth s, decided exactly.
 //
-// Engines, cheapest first (algorithms.md section 2; the class engine is in
+// Engines, cheapest first (docs/algorithms.md section 2; the class engine is in
 // reachability_classes.cpp):
 //  1. direct: s = 1 when every A_k of the first pattern is [n].
 //  2. intervals: every A_k^l is one run containing k with run ends nondecreasing in k (windows).
@@ -10,7 +10,7 @@
 //  3. certificates (with self-attention): a hub h with S_h^{t1} = [n] and h in S_k over the next
 //     t2 layers for every k gives S^{t1+t2} = J (section 2.1); a witness j not in S_k^{U-1}
 //     gives the lower bound. When they meet, s is exact. A sink strongly connected component of
-//     the union graph that is not all of [n] proves that no finite s exists (theory.md section 5,
+//     the union graph that is not all of [n] proves that no finite s exists (docs/theory.md section 5,
 //     closure certificate), with or without self-attention.
 //  4. classes: exact propagation over twin classes (the general fallback).
 #include "sparsecert/conditions/reachability.hpp"
@@ -26,6 +26,7 @@
 #include <omp.h>
 
 #include "conditions/reachability_detail.hpp"
+#include "conditions/row_sets.hpp"
 
 namespace sparsecert {
 namespace detail {
@@ -71,7 +72,7 @@ PatternFacts pattern_facts(const Pattern& pattern, const Budget& budget) {
     for (const Layer& layer : pattern.layers) {
 #pragma omp parallel for schedule(static, 4096) num_threads(threads) reduction(&& : monotone, nonempty)
         for (std::int64_t k = 0; k < std::int64_t(pattern.n); ++k) {
-            if (layer.degree(token_t(k)) == 0) nonempty = false;
+            if (layer.row(token_t(k)).empty()) nonempty = false;
             if (!layer.attends(token_t(k), token_t(k))) monotone = false;
         }
     }
@@ -103,7 +104,7 @@ ReachabilityResult finite(const PatternFacts& facts, std::string method, std::ui
 }
 
 // ---------------------------------------------------------------------------------------------
-// Intervals (algorithms.md section 2.3, "interval representation").
+// Intervals (docs/algorithms.md section 2.3, "interval representation").
 
 std::optional<ReachabilityResult> interval_engine(const Pattern& pattern, const PatternFacts& facts,
                                                   const Budget& budget, std::string& why_not) {
@@ -119,8 +120,8 @@ std::optional<ReachabilityResult> interval_engine(const Pattern& pattern, const 
     for (std::size_t l = 0; l < p; ++l) {
         const Layer& layer = pattern.layers[l];
         for (token_t k = 0; k < n; ++k) {
-            auto row = layer.attended(k);
-            const token_t lo = row.front(), hi = row.back();  // non-empty: it contains k
+            const RowView row = layer.row(k);
+            const token_t lo = row.min(), hi = row.max();  // non-empty: it contains k
             if (std::uint64_t(hi) - lo + 1 != row.size()) {
                 why_not = "A_" + std::to_string(k) + " of pattern " + std::to_string(l) +
                           " is not a contiguous run";
@@ -237,10 +238,12 @@ SinkComponent first_sink_component(const Pattern& pattern, const Budget& budget)
     std::vector<std::uint32_t> index(n, unset), low(n, 0);
     std::vector<char> on_stack(n, 0);
     std::vector<token_t> stack;
+    // The position in v's rows: pattern `layer`, segment `seg` of the row (shared, own, then the
+    // explicit tokens as one-token segments), token `pos` of that segment.
     struct Frame {
         token_t v;
         std::uint32_t layer;
-        std::uint64_t pos;
+        std::uint64_t seg, pos;
     };
     std::vector<Frame> calls;
     std::uint32_t counter = 0;
@@ -248,7 +251,7 @@ SinkComponent first_sink_component(const Pattern& pattern, const Budget& budget)
         index[v] = low[v] = counter++;
         stack.push_back(v);
         on_stack[v] = 1;
-        calls.push_back({v, 0, 0});
+        calls.push_back({v, 0, 0, 0});
     };
     SinkComponent out;
     enter(0);
@@ -262,13 +265,18 @@ SinkComponent first_sink_component(const Pattern& pattern, const Budget& budget)
         const token_t v = f.v;
         bool descended = false;
         while (f.layer < p) {
-            auto row = pattern.layers[f.layer].attended(v);
-            if (f.pos >= row.size()) {
+            const RowView row = pattern.layers[f.layer].row(v);
+            const std::size_t a = row.shared.size(), b = a + row.own.size();
+            if (f.seg >= b + row.tokens.size()) {
                 ++f.layer;
-                f.pos = 0;
+                f.seg = f.pos = 0;
                 continue;
             }
-            const token_t w = row[f.pos++];
+            const Segment seg = f.seg < a   ? row.shared[f.seg]
+                                : f.seg < b ? row.own[f.seg - a]
+                                            : Segment::single(row.tokens[f.seg - b]);
+            const token_t w = token_t(seg.lo + f.pos * seg.stride);
+            if (++f.pos == seg.size()) ++f.seg, f.pos = 0;
             if (index[w] == unset) {
                 enter(w);  // invalidates f
                 descended = true;
@@ -301,7 +309,7 @@ SinkComponent first_sink_component(const Pattern& pattern, const Budget& budget)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hub and witness certificates (algorithms.md section 2.1), with self-attention only: then every
+// Hub and witness certificates (docs/algorithms.md section 2.1), with self-attention only: then every
 // set below grows with the number of layers, which the early exits rely on.
 
 struct HubOutcome {
@@ -317,7 +325,7 @@ class Certificates {
 public:
     Certificates(const Pattern& pattern, const Budget& budget)
         : pattern_(pattern), budget_(budget), n_(pattern.n), p_(pattern.p()) {
-        cap_ = 6 * pattern.connections() + 64 * std::uint64_t(n_) * p_;
+        cap_ = 6 * pattern.description_size() + 64 * std::uint64_t(n_) * p_;
     }
     // The lower bound 2 and the best hub upper bound (a deterministic work cap of a few passes).
     HubOutcome hubs();
@@ -343,30 +351,40 @@ private:
 
 // The first t <= limit with S_h^t = [n], by backward propagation from h: S_h^t is reached from
 // {h} through the layers L(t), L(t-1), ..., L(1). For each residue r = (t-1) mod p this is one
-// growing sequence; a token needs pushing through a layer only once, since sets only grow.
+// growing sequence; a token needs pushing through a layer only once, since sets only grow, and a
+// shared row too (every token using it contributes the same set).
 std::optional<std::uint64_t> Certificates::row_full_time(token_t h, std::uint64_t limit) {
     std::optional<std::uint64_t> best;
-    std::vector<char> mark(n_, 0);
+    detail::GrowingSet set(n_);
     std::vector<token_t> list;
+    std::vector<std::vector<std::uint32_t>> shared_done(p_);  // pass number, per shared row
+    for (std::size_t l = 0; l < p_; ++l) shared_done[l].assign(pattern_.layers[l].shared_rows(), 0);
+    auto push = [&](token_t j) { list.push_back(j); };
     for (std::size_t r = 0; r < p_; ++r) {
         const std::uint64_t lim = best ? std::min(limit, *best - 1) : limit;
         if (r + 1 > lim) break;
-        for (token_t x : list) mark[x] = 0;
-        list.assign(1, h);
-        mark[h] = 1;
+        const auto pass = std::uint32_t(r + 1);
+        set.reset();
+        list.clear();
+        set.add(Segment::single(h), push);
         std::vector<std::size_t> done(p_, 0);
         std::size_t idx = r, stable = 0;
         for (std::uint64_t m = 1; m <= lim; ++m) {
             const std::size_t before = list.size();
             const Layer& layer = pattern_.layers[idx];
-            for (std::size_t i = done[idx]; i < before; ++i)
-                for (token_t j : layer.attended(list[i])) {
-                    if (!mark[j]) {
-                        mark[j] = 1;
-                        list.push_back(j);
-                    }
+            for (std::size_t i = done[idx]; i < before; ++i) {
+                const RowView row = layer.row(list[i]);
+                const std::uint32_t sid = layer.shared_id(list[i]);
+                if (sid != 0 && shared_done[idx][sid] != pass) {
+                    shared_done[idx][sid] = pass;
+                    for (const Segment& seg : row.shared) set.add(seg, push);
+                    work_ += row.shared.size();
                 }
-            for (std::size_t i = done[idx]; i < before; ++i) work_ += layer.degree(list[i]);
+                for (const Segment& seg : row.own) set.add(seg, push);
+                for (token_t j : row.tokens) set.add(Segment::single(j), push);
+                work_ += row.own.size() + row.tokens.size() + 1;
+            }
+            work_ += list.size() - before;
             done[idx] = before;
             if (idx == 0 && list.size() == n_) {  // idx == 0 exactly when m = r + 1 (mod p)
                 best = m;
@@ -382,63 +400,75 @@ std::optional<std::uint64_t> Certificates::row_full_time(token_t h, std::uint64_
 }
 
 // The first m <= limit with h in S_k over the m layers starting at pattern `phase`, for all k
-// (the column P2 e_h): forward propagation F_m[k] = OR over j in A_k of F_{m-1}[j].
+// (the column P2 e_h): forward propagation F_m[k] = OR over j in A_k of F_{m-1}[j], as bits;
+// "A_k meets F" is O(1) per interval (prefix counts) and once per shared row.
 std::optional<std::uint64_t> Certificates::column_full_time(token_t h, std::size_t phase,
                                                             std::uint64_t limit) {
-    std::vector<char> f(n_, 0), g;
-    f[h] = 1;
+    detail::TokenBits f(n_), g(n_);
+    f.set(h);
     std::uint64_t count = 1;
     std::size_t stable = 0;
+    const std::size_t words = f.words().size();
     for (std::uint64_t m = 1; m <= limit; ++m) {
         const Layer& layer = pattern_.layers[(phase + m - 1) % p_];
-        const int threads = budget_.threads_for(layer.connections() + n_);
-        g = f;
-        std::uint64_t added = 0, work = 0;
-#pragma omp parallel for schedule(dynamic, 2048) num_threads(threads) reduction(+ : added, work)
-        for (std::int64_t k = 0; k < std::int64_t(n_); ++k) {
-            if (f[k]) continue;  // self-attention: F only grows
-            for (token_t j : layer.attended(token_t(k))) {
-                ++work;
-                if (f[j]) {
-                    g[k] = 1;
+        f.build_rank();
+        std::vector<char> shared_meets(layer.shared_rows(), 0);
+        for (std::uint32_t r = 1; r < layer.shared_rows(); ++r) shared_meets[r] = f.meets(layer.shared_row(r));
+        const int threads = budget_.threads_for(layer.description_size() + n_);
+        std::uint64_t added = 0;
+        const auto fw = f.words();
+        const auto gw = g.words();
+#pragma omp parallel for schedule(dynamic, 64) num_threads(threads) reduction(+ : added)
+        for (std::int64_t w = 0; w < std::int64_t(words); ++w) {
+            std::uint64_t word = fw[w];  // self-attention: F only grows
+            const token_t lo = token_t(w * 64);
+            const token_t hi = token_t(std::min<std::uint64_t>(n_, std::uint64_t(lo) + 64));
+            for (token_t k = lo; k < hi; ++k) {
+                const std::uint64_t bit = std::uint64_t{1} << (k - lo);
+                if (word & bit) continue;
+                const RowView row = layer.row(k);
+                bool hit = shared_meets[layer.shared_id(k)] != 0 || f.meets(row.own);
+                for (std::size_t i = 0; i < row.tokens.size() && !hit; ++i) hit = f.test(row.tokens[i]);
+                if (hit) {
+                    word |= bit;
                     ++added;
-                    break;
                 }
             }
+            gw[w] = word;
         }
-        work_ += work + n_;
+        work_ += layer.description_size() + n_;
         count += added;
         if (count == n_) return m;
         stable = added == 0 ? stable + 1 : 0;
         if (stable >= p_ || exhausted()) return std::nullopt;
-        f.swap(g);
+        std::swap(f, g);
     }
     return std::nullopt;
 }
 
 // A pair (k, j) with j a candidate and j not in S_k^t: 64 candidate columns of S^t at once,
-// one bit each (MS-BFS layout).
+// one bit each (MS-BFS layout); an interval's OR in O(1), a shared row's once per step.
 std::optional<TokenPair> Certificates::witness(std::uint64_t t, const std::vector<token_t>& candidates) {
     const std::size_t c = std::min<std::size_t>(64, candidates.size());
     const std::uint64_t all = c == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << c) - 1;
     std::vector<std::uint64_t> f(n_, 0), g(n_, 0);
     for (std::size_t i = 0; i < c; ++i) f[candidates[i]] |= std::uint64_t{1} << i;
+    detail::RangeOr range_or;
     for (std::uint64_t m = 1; m <= t; ++m) {
         const Layer& layer = pattern_.layers[(m - 1) % p_];
-        const int threads = budget_.threads_for(layer.connections() + n_);
-        std::uint64_t work = 0;
-#pragma omp parallel for schedule(dynamic, 2048) num_threads(threads) reduction(+ : work)
+        range_or.build(f);
+        std::vector<std::uint64_t> shared_or(layer.shared_rows(), 0);
+        for (std::uint32_t r = 1; r < layer.shared_rows(); ++r) shared_or[r] = range_or.of(layer.shared_row(r));
+        const int threads = budget_.threads_for(layer.description_size() + n_);
+#pragma omp parallel for schedule(dynamic, 2048) num_threads(threads)
         for (std::int64_t k = 0; k < std::int64_t(n_); ++k) {
-            std::uint64_t acc = f[k];  // self-attention: k in A_k
-            if (acc != all)
-                for (token_t j : layer.attended(token_t(k))) {
-                    ++work;
-                    acc |= f[j];
-                    if (acc == all) break;
-                }
+            const RowView row = layer.row(token_t(k));
+            std::uint64_t acc = f[k] | shared_or[layer.shared_id(token_t(k))];  // self-attention: k in A_k
+            if (acc != all) acc |= range_or.of(row.own);
+            for (std::size_t i = 0; i < row.tokens.size() && acc != all; ++i) acc |= f[row.tokens[i]];
             g[k] = acc;
         }
-        work_ += work + n_;
+        work_ += layer.description_size() + n_;
         f.swap(g);
         if (budget_.expired()) {
             stopped_ = true;
@@ -515,9 +545,11 @@ void Certificates::close_gap(HubOutcome& out) {
         std::vector<std::uint64_t> indegree(n_, 0);
         std::vector<token_t> order(n_);
         std::iota(order.begin(), order.end(), 0u);
-        for (const Layer& layer : pattern_.layers)
-            for (token_t j : layer.targets()) ++indegree[j];
-        work_ += pattern_.connections();
+        for (const Layer& layer : pattern_.layers) {
+            const auto in = detail::column_sums(layer, [](token_t) { return std::uint64_t{1}; });
+            for (token_t j = 0; j < n_; ++j) indegree[j] += in[j];
+        }
+        work_ += pattern_.description_size();
         std::vector<token_t> cands;
         const std::size_t few = std::min<std::size_t>(40, n_);
         std::partial_sort(order.begin(), order.begin() + few, order.end(), [&](token_t x, token_t y) {
@@ -542,8 +574,8 @@ void Certificates::close_gap(HubOutcome& out) {
 
 }  // namespace
 
-ReachabilityResult check_reachability(const Pattern& pattern, const ReachabilityOptions& options) {
-    validate(pattern);
+ReachabilityResult check_reachability(CheckedPattern checked, const ReachabilityOptions& options) {
+    const Pattern& pattern = *checked;
     const Budget budget(options);
     const token_t n = pattern.n;
     const PatternFacts facts = pattern_facts(pattern, budget);
@@ -603,7 +635,7 @@ ReachabilityResult check_reachability(const Pattern& pattern, const Reachability
             // The witness search costs U - 1 passes over the patterns: run it first only when
             // that is cheap in absolute terms, otherwise only if the exact engine fails.
             if (hub.upper && (engine == E::certificates ||
-                              (*hub.upper - 1) * pattern.connections() <= (std::uint64_t{1} << 30))) {
+                              (*hub.upper - 1) * pattern.description_size() <= (std::uint64_t{1} << 30))) {
                 cert.close_gap(hub);
                 gap_tried = true;
                 if (*hub.upper == hub.lower) return hub_result();
@@ -627,7 +659,7 @@ ReachabilityResult check_reachability(const Pattern& pattern, const Reachability
                 if (automatic) {
                     // The exact cycle (cycle_start, period), when affordable: a deterministic cap.
                     detail::ClassEngineRequest request;
-                    request.work_cap = 10 * pattern.connections() + (std::uint64_t{1} << 28);
+                    request.work_cap = 10 * pattern.description_size() + (std::uint64_t{1} << 28);
                     ReachabilityResult exact = detail::run_class_engine(pattern, facts, budget, request);
                     if (exact.holds == std::optional<bool>(false)) {
                         exact.method += " after strong components";
@@ -657,22 +689,23 @@ ReachabilityResult check_reachability(const Pattern& pattern, const Reachability
     return finite_known ? bounds_only(r) : r;
 }
 
-std::vector<token_t> reachability_set(const Pattern& pattern, token_t k, std::uint64_t t) {
-    validate(pattern);
+std::vector<token_t> reachability_set(CheckedPattern checked, token_t k, std::uint64_t t) {
+    const Pattern& pattern = *checked;
     if (k >= pattern.n) throw std::invalid_argument("token out of range");
     if (t == 0) throw std::invalid_argument("reachability sets start at t = 1");
-    // S_k^t: from {k} through the layers L(t), L(t-1), ..., L(1) (theory.md section 2).
+    // S_k^t: from {k} through the layers L(t), L(t-1), ..., L(1) (docs/theory.md section 2).
     std::vector<char> mark(pattern.n, 0);
     std::vector<token_t> current{k}, next;
     for (std::uint64_t m = t; m >= 1; --m) {
         const Layer& layer = pattern.layer_at_step(m - 1);
         next.clear();
         for (token_t x : current)
-            for (token_t j : layer.attended(x))
+            layer.row(x).for_each_token([&](token_t j) {
                 if (!mark[j]) {
                     mark[j] = 1;
                     next.push_back(j);
                 }
+            });
         for (token_t j : next) mark[j] = 0;
         current.swap(next);
     }

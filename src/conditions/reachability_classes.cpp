@@ -1,5 +1,5 @@
 // The exact reachability engine: S^t = M_{L(t)} ... M_{L(1)} propagated over twin classes
-// (algorithms.md sections 2.2 and 2.3; theory.md section 2, condition 3).
+// (docs/algorithms.md sections 2.2 and 2.3; docs/theory.md section 2, condition 3).
 //
 // Compression, all exact:
 //  * Row twins: tokens whose attended sets agree in every pattern have equal S_k^t for every t, so
@@ -32,6 +32,7 @@
 #include <omp.h>
 
 #include "conditions/reachability_detail.hpp"
+#include "conditions/row_sets.hpp"
 
 namespace sparsecert::detail {
 namespace {
@@ -308,6 +309,7 @@ struct Statics {
     std::uint32_t C = 0;  // column classes of the first pattern
     std::vector<std::uint32_t> row_class, row_rep, row_size;  // token -> class; class -> min token
     std::vector<std::uint32_t> col_class, col_rep;
+    bool column_runs = false;  // every column class is a run of consecutive tokens
     std::uint64_t bytes() const {
         return 4 * (row_class.size() + row_rep.size() + row_size.size() + col_class.size() +
                     col_rep.size());
@@ -327,6 +329,7 @@ void identity_columns(Statics& st) {
     st.col_class.resize(st.n);
     std::iota(st.col_class.begin(), st.col_class.end(), 0u);
     st.col_rep = st.col_class;
+    st.column_runs = true;
 }
 
 // Groups tokens by a hash (tokens in increasing order inside each group), lets `equal` split
@@ -384,27 +387,29 @@ Statics compute_statics(const Pattern& pattern, const Budget& budget) {
         identity_columns(st);
         return st;
     }
-    // Row twins: hash every token's rows in all patterns, then compare exactly.
+    // Row twins: hash every token's row descriptions in all patterns, then compare them exactly.
+    // Equal descriptions are equal sets (the converse may fail, which only costs compression).
     {
         std::vector<std::uint64_t> h(n);
 #pragma omp parallel for schedule(static, 4096) num_threads(threads)
         for (std::int64_t k = 0; k < std::int64_t(n); ++k) {
-            // Four independent lanes: the fold is latency-bound and rows can be long.
-            std::uint64_t lane[4] = {0x243F6A8885A308D3ull, 1, 2, 3};
+            std::uint64_t x = 0x243F6A8885A308D3ull;
             for (const Layer& layer : pattern.layers) {
-                auto row = layer.attended(token_t(k));
-                lane[0] = fold(lane[0], row.size() + 0x100000000ull);
-                std::size_t i = 0;
-                for (; i + 4 <= row.size(); i += 4)
-                    for (int q = 0; q < 4; ++q) lane[q] = fold(lane[q], row[i + q]);
-                for (; i < row.size(); ++i) lane[0] = fold(lane[0], row[i]);
+                const RowView row = layer.row(token_t(k));
+                x = fold(x, layer.shared_id(token_t(k)) + (std::uint64_t(row.own.size()) << 32));
+                for (const Segment& s : row.own) x = fold(fold(x, std::uint64_t(s.lo) << 32 | s.hi), s.stride);
+                x = fold(x, row.tokens.size());
+                for (token_t j : row.tokens) x = fold(x, j);
             }
-            h[k] = mix64(lane[0]) ^ mix64(lane[1] + 1) ^ mix64(lane[2] + 2) ^ mix64(lane[3] + 3);
+            h[k] = mix64(x);
         }
         auto equal = [&](std::uint32_t a, std::uint32_t b) {
             for (const Layer& layer : pattern.layers) {
-                auto ra = layer.attended(a), rb = layer.attended(b);
-                if (!std::equal(ra.begin(), ra.end(), rb.begin(), rb.end())) return false;
+                if (layer.shared_id(a) != layer.shared_id(b)) return false;
+                const RowView ra = layer.row(a), rb = layer.row(b);
+                if (!std::equal(ra.own.begin(), ra.own.end(), rb.own.begin(), rb.own.end()) ||
+                    !std::equal(ra.tokens.begin(), ra.tokens.end(), rb.tokens.begin(), rb.tokens.end()))
+                    return false;
             }
             return true;
         };
@@ -412,28 +417,47 @@ Statics compute_statics(const Pattern& pattern, const Budget& budget) {
         st.row_size.assign(st.R, 0);
         for (token_t k = 0; k < n; ++k) ++st.row_size[st.row_class[k]];
     }
-    // Column twins of the first pattern: an order-free hash of each column (sum over the tokens
-    // attending to it), then an exact check that every attended set contains each candidate class
-    // wholly or not at all, which holds exactly when the class's columns are equal.
-    {
-        const Layer& first = pattern.layers.front();
-        std::vector<std::vector<std::uint64_t>> partial(static_cast<std::size_t>(threads));
-#pragma omp parallel num_threads(threads)
-        {
-            auto& mine = partial[std::size_t(omp_get_thread_num())];
-            mine.assign(n, 0);
-#pragma omp for schedule(static, 4096)
-            for (std::int64_t k = 0; k < std::int64_t(n); ++k) {
-                const std::uint64_t v = mix64(std::uint64_t(k) ^ 0x5851F42D4C957F2Dull);
-                for (token_t j : first.attended(token_t(k))) mine[j] += v;
+    const Layer& first = pattern.layers.front();
+    if (!first.is_explicit()) {
+        // Column twins of the first pattern from its structure: tokens j and j + 1 have equal
+        // columns when no piece of any row (a shared row's segment, an own segment, an explicit
+        // token) starts or ends between them and no progression with a stride > 1 has them as
+        // elements. The maximal runs without such a cut are exact column classes, in token order.
+        std::vector<char> cut(std::size_t(n) + 1, 0);
+        auto mark = [&](const Segment& s) {
+            if (s.is_interval()) {
+                cut[s.lo] = cut[std::size_t(s.hi) + 1] = 1;
+                return;
             }
+            for (std::uint64_t j = s.lo; j <= s.hi; j += s.stride) cut[j] = cut[j + 1] = 1;
+        };
+        std::vector<char> used(first.shared_rows(), 0);
+        for (token_t k = 0; k < n; ++k) {
+            used[first.shared_id(k)] = 1;
+            const RowView row = first.row(k);
+            for (const Segment& s : row.own) mark(s);
+            for (token_t j : row.tokens) mark(Segment::single(j));
         }
-        std::vector<std::uint64_t> h(n, 0);
-        for (auto& part : partial) {
-            for (token_t j = 0; j < n; ++j) h[j] += part[j];
-            std::vector<std::uint64_t>().swap(part);
+        for (std::uint32_t r = 1; r < first.shared_rows(); ++r)
+            if (used[r])
+                for (const Segment& s : first.shared_row(r)) mark(s);
+        st.col_class.resize(n);
+        st.col_rep.clear();
+        for (token_t j = 0; j < n; ++j) {
+            if (j == 0 || cut[j]) st.col_rep.push_back(j);
+            st.col_class[j] = std::uint32_t(st.col_rep.size() - 1);
         }
-        for (token_t j = 0; j < n; ++j) h[j] = mix64(h[j]);
+        st.C = std::uint32_t(st.col_rep.size());
+        st.column_runs = true;
+        return st;
+    }
+    // Explicit rows only (O(connections) is the size of the layer): an order-free hash of each column (sum over the tokens attending to it),
+    // then an exact check that every attended set contains each candidate class wholly or not at
+    // all, which holds exactly when the class's columns are equal.
+    {
+        const auto sums = column_sums(first, [](token_t k) { return mix64(std::uint64_t(k) ^ 0x5851F42D4C957F2Dull); });
+        std::vector<std::uint64_t> h(n);
+        for (token_t j = 0; j < n; ++j) h[j] = mix64(sums[j]);
         // Equal hashes are taken as candidate twins; the check below catches any collision.
         st.C = group_by_hash(h, [](std::uint32_t, std::uint32_t) { return true; }, st.col_class,
                              st.col_rep);
@@ -444,32 +468,27 @@ Statics compute_statics(const Pattern& pattern, const Budget& budget) {
 #pragma omp parallel num_threads(threads) reduction(&& : ok)
         {
             std::vector<std::uint32_t> count(st.C, 0);
-            // Rows are sorted and classes are often runs of tokens: count runs of equal class.
-            auto for_runs = [&](std::span<const token_t> row, auto&& visit) {
-                std::uint32_t cur = no_id, len = 0;
-                for (token_t j : row) {
-                    const std::uint32_t c = st.col_class[j];
-                    if (c == cur) {
-                        ++len;
-                        continue;
-                    }
-                    if (cur != no_id && size[cur] > 1) visit(cur, len);
-                    cur = c;
-                    len = 1;
-                }
-                if (cur != no_id && size[cur] > 1) visit(cur, len);
-            };
+            std::vector<std::uint32_t> touched;
 #pragma omp for schedule(static, 4096)
             for (std::int64_t k = 0; k < std::int64_t(n); ++k) {
-                auto row = first.attended(token_t(k));
-                for_runs(row, [&](std::uint32_t c, std::uint32_t len) { count[c] += len; });
-                for_runs(row, [&](std::uint32_t c, std::uint32_t) {
-                    if (count[c] != 0 && count[c] != size[c]) ok = false;
-                    count[c] = 0;
+                touched.clear();
+                first.row(token_t(k)).for_each_token([&](token_t j) {
+                    const std::uint32_t c = st.col_class[j];
+                    if (size[c] == 1) return;
+                    if (count[c]++ == 0) touched.push_back(c);
                 });
+                for (std::uint32_t c : touched) {
+                    if (count[c] != size[c]) ok = false;
+                    count[c] = 0;
+                }
             }
         }
         if (!ok) identity_columns(st);  // a hash collision: give up column compression, stay exact
+        else {
+            st.column_runs = true;
+            for (token_t j = 1; j < n && st.column_runs; ++j)
+                st.column_runs = st.col_class[j] == st.col_class[j - 1] || st.col_class[j] == st.col_class[j - 1] + 1;
+        }
     }
     return st;
 }
@@ -478,6 +497,112 @@ Statics compute_statics(const Pattern& pattern, const Budget& budget) {
 // States S^t over the static row classes and a batch of column classes.
 
 enum class Stop { none, memory, time, work };
+
+std::uint64_t signature_hash(std::span<const std::uint32_t> ids) {
+    std::uint64_t h = mix64(ids.size());
+    for (std::uint32_t x : ids) h = fold(h, x);
+    return mix64(h);
+}
+
+// Collects the classes over an attended set. At t > 1: the classes of S^{t-1} of its tokens
+// (token_class), deduplicated, sorted, one lookup per run of equal classes inside an interval.
+// At t = 1: the column classes inside the batch [c0, c0 + width) as half-open runs [a, b)
+// (flattened pairs, sorted, merged), an interval giving one run when the column classes are runs.
+struct SignatureCollector {
+    const std::vector<std::uint32_t>* token_class;  // null at t = 1
+    const std::vector<std::uint32_t>* run_end;
+    const Statics* st;
+    std::uint32_t c0, width;
+    std::vector<std::uint32_t> stamp, ids;
+    std::vector<std::uint64_t> pairs;
+    std::uint32_t mark = 0;
+
+    bool runs() const noexcept { return token_class == nullptr; }
+    void start() {
+        ids.clear();
+        pairs.clear();
+        if (++mark == 0) {
+            std::fill(stamp.begin(), stamp.end(), 0);
+            mark = 1;
+        }
+    }
+    void add_id(std::uint32_t x) {
+        if (stamp[x] != mark) {
+            stamp[x] = mark;
+            ids.push_back(x);
+        }
+    }
+    // Column classes a..b (inclusive, absolute), clipped to the batch.
+    void add_columns(std::uint64_t a, std::uint64_t b) {
+        a = std::max<std::uint64_t>(a, c0);
+        b = std::min<std::uint64_t>(b, std::uint64_t(c0) + width - 1);
+        if (a <= b) pairs.push_back((a - c0) << 32 | (b - c0 + 1));
+    }
+    // Returns the work done (lookups).
+    std::uint64_t add(const Segment& s) {
+        std::uint64_t work = 0;
+        if (token_class) {
+            const auto& tc = *token_class;
+            if (s.is_interval()) {
+                for (std::uint64_t j = s.lo; j <= s.hi; j = std::uint64_t((*run_end)[j]) + 1, ++work) add_id(tc[j]);
+            } else {
+                for (std::uint64_t j = s.lo; j <= s.hi; j += s.stride, ++work) add_id(tc[j]);
+            }
+            return work;
+        }
+        const auto& cc = st->col_class;
+        if (s.is_interval() && st->column_runs) {
+            add_columns(cc[s.lo], cc[s.hi]);
+            return 1;
+        }
+        std::uint32_t last = no_id;  // neighbouring tokens often share a class
+        for (std::uint64_t j = s.lo; j <= s.hi; j += s.stride, ++work) {
+            if (cc[j] == last) continue;
+            last = cc[j];
+            add_columns(last, last);
+        }
+        return work;
+    }
+    void finish() {
+        if (!runs()) {
+            if (!std::is_sorted(ids.begin(), ids.end())) std::sort(ids.begin(), ids.end());
+            return;
+        }
+        std::sort(pairs.begin(), pairs.end());
+        for (std::uint64_t pr : pairs) {
+            const auto a = std::uint32_t(pr >> 32), b = std::uint32_t(pr);
+            if (!ids.empty() && a <= ids.back()) ids.back() = std::max(ids.back(), b);
+            else ids.insert(ids.end(), {a, b});
+        }
+    }
+};
+
+// Whether every run of `extra` lies inside a run of `base` (both sorted, merged run lists).
+bool runs_cover(std::span<const std::uint32_t> base, std::span<const std::uint32_t> extra) {
+    for (std::size_t i = 0; i < extra.size(); i += 2) {
+        std::size_t lo = 0, hi = base.size() / 2;  // the last base run starting at or before extra[i]
+        while (lo < hi) {
+            const std::size_t mid = (lo + hi) / 2;
+            if (base[2 * mid] <= extra[i]) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == 0 || base[2 * (lo - 1) + 1] < extra[i + 1]) return false;
+    }
+    return true;
+}
+
+// The union of two sorted, merged run lists.
+void unite_runs(std::span<const std::uint32_t> a, std::span<const std::uint32_t> b, std::vector<std::uint32_t>& out) {
+    out.clear();
+    std::size_t i = 0, j = 0;
+    while (i < a.size() || j < b.size()) {
+        const bool take_a = j >= b.size() || (i < a.size() && a[i] <= b[j]);
+        const std::uint32_t lo = take_a ? a[i] : b[j], hi = take_a ? a[i + 1] : b[j + 1];
+        (take_a ? i : j) += 2;
+        if (!out.empty() && lo <= out.back()) out.back() = std::max(out.back(), hi);
+        else out.insert(out.end(), {lo, hi});
+    }
+}
 
 struct State {
     std::uint64_t t = 0;
@@ -562,33 +687,58 @@ StatePtr Propagator::advance(const State* prev, std::uint64_t live) {
     const Layer& layer = pattern_.layers[(t - 1) % p];
     const std::uint32_t R = st_.R;
     const std::uint32_t classes = prev ? std::uint32_t(prev->rows.size()) : space_.width;
-    const int threads =
-        budget_.threads_for(layer.connections() / std::max<token_t>(1, pattern_.n) * R + R);
-    // Token -> class of S^{t-1}, composed once so that each attended token costs one lookup.
-    std::vector<std::uint32_t> token_class;
+    const int threads = budget_.threads_for(layer.description_size() + R);
+    // Token -> class of S^{t-1}, composed once so that each attended token costs one lookup, and
+    // where each run of equal classes ends, so that an interval costs one lookup per run.
+    std::vector<std::uint32_t> token_class, run_end;
     if (prev) {
-        token_class.resize(pattern_.n);
-#pragma omp parallel for schedule(static, 8192) num_threads(budget_.threads_for(pattern_.n))
-        for (std::int64_t j = 0; j < std::int64_t(pattern_.n); ++j)
+        const token_t n = pattern_.n;
+        token_class.resize(n);
+#pragma omp parallel for schedule(static, 8192) num_threads(budget_.threads_for(n))
+        for (std::int64_t j = 0; j < std::int64_t(n); ++j)
             token_class[j] = prev->cls[st_.row_class[j]];
+        run_end.resize(n);
+        for (token_t j = n; j-- > 0;)
+            run_end[j] = j + 1 < n && token_class[j + 1] == token_class[j] ? run_end[j + 1] : j;
     }
+    SignatureCollector proto{prev ? &token_class : nullptr, &run_end, &st_, c0_, space_.width};
 
     // Phase A (parallel): the signature of every row class, the sorted set of classes of S^{t-1}
-    // over its attended set (for t = 1: the column classes of A_k^1 inside the batch).
+    // over its attended set (for t = 1: the column classes of A_k^1 inside the batch). A shared
+    // row's part is collected once; a row whose own part adds nothing to it shares its signature.
+    std::vector<char> shared_used(layer.shared_rows(), 0);
+    for (std::uint32_t r = 0; r < R; ++r) shared_used[layer.shared_id(st_.row_rep[r])] = 1;
+    std::vector<std::vector<std::uint32_t>> shared_sig(layer.shared_rows());
+    std::vector<std::uint64_t> shared_hash(layer.shared_rows(), 0);
+    std::uint64_t work = 0;
+#pragma omp parallel num_threads(budget_.threads_for(layer.description_size())) reduction(+ : work)
+    {
+        SignatureCollector col = proto;
+        col.stamp.assign(classes, 0);
+#pragma omp for schedule(dynamic, 1)
+        for (std::int64_t sid = 1; sid < std::int64_t(layer.shared_rows()); ++sid) {
+            if (!shared_used[sid]) continue;
+            col.start();
+            for (const Segment& seg : layer.shared_row(std::uint32_t(sid))) work += col.add(seg);
+            col.finish();
+            shared_sig[sid] = col.ids;
+            shared_hash[sid] = signature_hash(col.ids);
+        }
+    }
+    std::atomic<std::uint64_t> used{live};
+    for (const auto& v : shared_sig) used += 4 * v.size();
     constexpr std::uint32_t chunk = 256;
     const std::size_t chunks = (std::size_t(R) + chunk - 1) / chunk;
     std::vector<std::vector<std::uint32_t>> chunk_data(chunks);
     std::vector<std::uint64_t> sig_hash(R);
-    std::vector<std::uint32_t> sig_len(R);
+    std::vector<std::uint32_t> sig_len(R), sig_shared(R, 0);
     std::vector<std::uint64_t> sig_off(R);
-    std::atomic<std::uint64_t> used{live};
     std::atomic<bool> abort{false};
-    std::uint64_t work = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : work)
     {
-        std::vector<std::uint32_t> stamp(classes, 0);
-        std::uint32_t mark = 0;
-        std::vector<std::uint32_t> ids;
+        SignatureCollector col = proto;
+        col.stamp.assign(classes, 0);
+        std::vector<std::uint32_t> merged;
 #pragma omp for schedule(dynamic, 1)
         for (std::size_t c = 0; c < chunks; ++c) {
             if (abort.load(std::memory_order_relaxed)) continue;
@@ -596,42 +746,46 @@ StatePtr Propagator::advance(const State* prev, std::uint64_t live) {
             const std::uint32_t lo = std::uint32_t(c * chunk);
             const std::uint32_t hi = std::min<std::uint32_t>(R, lo + chunk);
             for (std::uint32_t r = lo; r < hi; ++r) {
-                ids.clear();
-                if (++mark == 0) {
-                    std::fill(stamp.begin(), stamp.end(), 0);
-                    mark = 1;
-                }
-                auto row = layer.attended(st_.row_rep[r]);
-                work += row.size();
-                if (prev) {
-                    std::uint32_t last = no_id;  // neighbouring tokens often share a class
-                    for (token_t j : row) {
-                        const std::uint32_t x = token_class[j];
-                        if (x == last) continue;
-                        last = x;
-                        if (stamp[x] != mark) {
-                            stamp[x] = mark;
-                            ids.push_back(x);
-                        }
+                const token_t rep = st_.row_rep[r];
+                const RowView row = layer.row(rep);
+                const std::uint32_t sid = layer.shared_id(rep);
+                col.start();
+                for (const Segment& seg : row.own) work += col.add(seg);
+                for (token_t j : row.tokens) work += col.add(Segment::single(j));
+                col.finish();
+                std::span<const std::uint32_t> ids = col.ids;
+                if (sid != 0 && col.runs()) {
+                    const auto& base = shared_sig[sid];
+                    work += col.ids.size() + 1;
+                    if (runs_cover(base, col.ids)) {
+                        sig_shared[r] = sid;
+                        sig_hash[r] = shared_hash[sid];
+                        sig_len[r] = std::uint32_t(base.size());
+                        continue;
                     }
-                } else {
-                    std::uint32_t last = no_id;
-                    for (token_t j : row) {
-                        const std::uint32_t y = st_.col_class[j];
-                        if (y == last) continue;
-                        last = y;
-                        if (y < c0_ || y - c0_ >= space_.width) continue;
-                        const std::uint32_t x = y - c0_;
-                        if (stamp[x] != mark) {
-                            stamp[x] = mark;
-                            ids.push_back(x);
-                        }
+                    unite_runs(base, col.ids, merged);
+                    work += merged.size();
+                    ids = merged;
+                } else if (sid != 0) {
+                    const auto& base = shared_sig[sid];
+                    auto extra = col.ids.begin();
+                    for (std::uint32_t x : col.ids)
+                        if (!std::binary_search(base.begin(), base.end(), x)) *extra++ = x;
+                    col.ids.erase(extra, col.ids.end());
+                    work += col.ids.size() + 1;
+                    if (col.ids.empty()) {
+                        sig_shared[r] = sid;
+                        sig_hash[r] = shared_hash[sid];
+                        sig_len[r] = std::uint32_t(base.size());
+                        continue;
                     }
+                    merged.clear();
+                    std::set_union(base.begin(), base.end(), col.ids.begin(), col.ids.end(),
+                                   std::back_inserter(merged));
+                    work += merged.size();
+                    ids = merged;
                 }
-                if (!std::is_sorted(ids.begin(), ids.end())) std::sort(ids.begin(), ids.end());
-                std::uint64_t h = mix64(ids.size());
-                for (std::uint32_t x : ids) h = fold(h, x);
-                sig_hash[r] = mix64(h);
+                sig_hash[r] = signature_hash(ids);
                 sig_len[r] = std::uint32_t(ids.size());
                 sig_off[r] = out.size();
                 out.insert(out.end(), ids.begin(), ids.end());
@@ -645,6 +799,7 @@ StatePtr Propagator::advance(const State* prev, std::uint64_t live) {
         return nullptr;
     }
     auto sig = [&](std::uint32_t r) {
+        if (sig_shared[r] != 0) return std::span<const std::uint32_t>(shared_sig[sig_shared[r]]);
         return std::span<const std::uint32_t>(chunk_data[r / chunk].data() + sig_off[r], sig_len[r]);
     };
 
@@ -701,15 +856,8 @@ StatePtr Propagator::advance(const State* prev, std::uint64_t live) {
             const std::uint64_t before = work;
             auto ids = sig(first_class[u]);
             Row row;
-            if (!prev) {
-                for (std::uint32_t x : ids) {
-                    if (!row.runs.empty() && row.runs.back() == x)
-                        row.runs.back() = x + 1;
-                    else {
-                        row.runs.push_back(x);
-                        row.runs.push_back(x + 1);
-                    }
-                }
+            if (!prev) {  // the signature is the row's run list
+                row.runs.assign(ids.begin(), ids.end());
                 finish_runs(row, space_);
                 work += ids.size();
             } else {

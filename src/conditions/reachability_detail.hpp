@@ -38,7 +38,7 @@ private:
     mutable bool reported_ = false;
 };
 
-// Facts about the patterns that decide which shortcuts are valid (algorithms.md section 2.1).
+// Facts about the patterns that decide which shortcuts are valid (docs/algorithms.md section 2.1).
 struct PatternFacts {
     bool monotone = false;  // k in A_k^l for every k and l (condition 1): S_k^t grows with t
     bool nonempty = false;  // every A_k^l non-empty: a complete S^t stays complete (absorption)
@@ -52,7 +52,7 @@ struct ClassEngineRequest {
     std::uint64_t work_cap = 0;
 };
 
-// The exact engine (algorithms.md sections 2.2 and 2.3). Never returns a wrong answer; returns
+// The exact engine (docs/algorithms.md sections 2.2 and 2.3). Never returns a wrong answer; returns
 // holds = nullopt with a reason when a budget stops it.
 ReachabilityResult run_class_engine(const Pattern& pattern, const PatternFacts& facts,
                                     const Budget& budget, const ClassEngineRequest& request);

@@ -2,7 +2,8 @@
 
 namespace sparsecert {
 
-SelfAttentionResult check_self_attention(const Pattern& pattern, std::size_t max_listed) {
+SelfAttentionResult check_self_attention(CheckedPattern checked, std::size_t max_listed) {
+    const Pattern& pattern = *checked;
     SelfAttentionResult result;
     for (std::size_t l = 0; l < pattern.p(); ++l) {
         const Layer& layer = pattern.layers[l];

@@ -8,14 +8,12 @@ namespace sparsecert {
 
 namespace {
 
-bool attends(const Layer& layer, token_t k, token_t j) {
-    auto row = layer.attended(k);
-    return std::binary_search(row.begin(), row.end(), j);
-}
+bool attends(const Layer& layer, token_t k, token_t j) { return layer.attends(k, j); }
 
 }  // namespace
 
-StarResult check_star(const Pattern& pattern) {
+StarResult check_star(CheckedPattern checked) {
+    const Pattern& pattern = *checked;
     StarResult r;
     if (pattern.extra_tokens.size() != 1) {
         r.reason = pattern.extra_tokens.empty()
@@ -52,13 +50,15 @@ StarResult check_star(const Pattern& pattern) {
     return r;
 }
 
-bool same_graph_in_every_layer(const Pattern& pattern) {
+bool same_graph_in_every_layer(CheckedPattern checked) {
+    const Pattern& pattern = *checked;
     for (const auto& layer : pattern.layers)
         if (!(layer == pattern.layers.front())) return false;
     return true;
 }
 
-std::optional<token_t> find_in_sequence_hub(const Pattern& pattern) {
+std::optional<token_t> find_in_sequence_hub(CheckedPattern checked) {
+    const Pattern& pattern = *checked;
     const token_t n = pattern.n;
     // A hub attends to all n tokens in every pattern: a full row is an O(1) test, and only the
     // (few) tokens with full rows everywhere are checked for being attended by every token, each

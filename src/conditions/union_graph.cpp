@@ -1,4 +1,4 @@
-// The union graph of Assumption 1, condition 2 (theory.md section 2; algorithms.md section 1.1):
+// The union graph of Assumption 1, condition 2 (docs/theory.md section 2; docs/algorithms.md section 1.1):
 // edge j -> k whenever k attends to j in some pattern and j != k. Stored as in-neighbour lists
 // (row k = union over l of A_k^l, minus k), which is exactly the CSR shape of a Layer.
 //
@@ -45,8 +45,8 @@ std::uint64_t append_union_row(const Pattern& pattern, token_t k, std::vector<to
 
 }  // namespace
 
-Layer union_graph(const Pattern& pattern) {
-    validate(pattern);
+Layer union_graph(CheckedPattern checked) {
+    const Pattern& pattern = *checked;
     const token_t n = pattern.n;
     const std::size_t chunks = (std::size_t(n) + union_chunk_tokens - 1) / union_chunk_tokens;
     std::vector<std::vector<token_t>> chunk_targets(chunks);

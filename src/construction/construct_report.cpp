@@ -1,5 +1,7 @@
-// Reports of `sparsecert construct`: the stage table next to the paper's formulas, JSON, text.
+// Reports of `sparsecert construct`: the stage table next to the reconstructed formulas of the
+// paper's layer counts, JSON, text.
 #include <algorithm>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <gmpxx.h>
@@ -15,6 +17,22 @@ mpz_class ipow(std::uint64_t b, std::uint64_t e) {
     mpz_class r;
     mpz_ui_pow_ui(r.get_mpz_t(), b, e);
     return r;
+}
+
+// What was checked, and on which inputs: a sampled check covers the sampled inputs only (the value
+// mapping is built for them), never the whole grid.
+std::string verdict_text(const ConstructReport& rep) {
+    const auto& cm = rep.contextual_mapping;
+    if (!rep.holds())
+        return fmt::format("a check FAILED ({} failure{}; the first are listed above)", rep.failure_count,
+                           rep.failure_count == 1 ? "" : "s");
+    if (cm.exhaustive && rep.matches_target.exhaustive && cm.sentinel_exhaustive)
+        return fmt::format("every property verified on all {} grid inputs (exhaustive)", cm.grid_inputs);
+    return fmt::format("every property verified on a seeded sample only: {} of the {} grid inputs{} (not exhaustive; the "
+                       "value mapping is built for the sampled inputs, so the network is shown to equal f_bar on those "
+                       "inputs alone, not on the grid)",
+                       cm.inputs_checked, cm.grid_inputs,
+                       cm.sentinel_exhaustive ? "" : fmt::format(", {} sentinel inputs", cm.sentinel_inputs_checked));
 }
 
 }  // namespace
@@ -151,7 +169,10 @@ nlohmann::json to_json(const ConstructReport& rep) {
             {"evaluator", evaluator_name(rep.matches_target.evaluator)}}}}},
         {"failure_count", rep.failure_count},
         {"failures", failures},
-        {"holds", rep.holds()}};
+        {"holds", rep.holds()},
+        {"exhaustive", cm.exhaustive && rep.matches_target.exhaustive && cm.sentinel_exhaustive},
+        {"verdict", verdict_text(rep)},
+        {"formulas", "reconstructions of the paper's layer counts (docs/construction.md), not quoted from it"}};
 }
 
 std::string describe(const ConstructReport& rep, const std::string& file) {
@@ -184,33 +205,53 @@ std::string describe(const ConstructReport& rep, const std::string& file) {
         w1 = std::max(w1, std::to_string(r.layers).size());
         w2 = std::max(w2, r.formula.size());
     }
-    out += fmt::format("  {:<{}}  {:>{}}  {:<{}}  {}\n", "stage", w0, "layers", w1, "paper", w2, "difference");
+    out += fmt::format("  {:<{}}  {:>{}}  {:<{}}  {}\n", "stage", w0, "layers", w1, "formula", w2, "difference");
     for (const auto& r : rows) {
         std::string line = fmt::format("  {:<{}}  {:>{}}  {:<{}}  {}", r.stage, w0, r.layers, w1, r.formula, w2, r.note);
         while (!line.empty() && line.back() == ' ') line.pop_back();
         out += line + "\n";
     }
-    out += "\n";
+    out += "  (formula: our reconstruction of the paper's layer counts, docs/construction.md; not quoted from the paper)\n\n";
     const std::string over_what =
         cm.exhaustive ? fmt::format("all {} grid inputs", cm.inputs_checked)
                       : fmt::format("a seeded sample of {} of the {} grid inputs (not exhaustive)", cm.inputs_checked,
                                     cm.grid_inputs);
-    auto mark = [](bool b) { return b ? "holds" : "FAILS"; };
+    // A failing check prints its first failure (the failing input, or pair of inputs), never the
+    // sentence that says it holds.
+    auto failed = [&](std::initializer_list<std::string_view> checks) {
+        for (const auto& f : rep.failures)
+            for (auto name : checks)
+                if (f.check == name)
+                    return fmt::format("FAILS: {}{}{}", f.quantity, f.input.empty() ? "" : " (input " + f.input + ")",
+                                       f.layer ? fmt::format(", at layer {}", *f.layer) : "");
+        return std::string("FAILS (its failures are not among the first listed below)");
+    };
     out += fmt::format("  checks (exact rational arithmetic, {}):\n", over_what);
-    out += fmt::format("    quantization: {} ({} pieces of the composed entry-wise maps)\n", mark(rep.quantization.holds),
-                       rep.quantization.cells_checked);
-    out += fmt::format("    selective-shift invariants: {} at {} shift layers on every checked input\n",
-                       mark(rep.selective_shift.holds), rep.selective_shift.shift_layers);
-    out += fmt::format("    contextual mapping: {}: {} codes distinct within and across inputs, in [t_l, t_r]; "
-                       "smallest gap {}\n",
-                       mark(cm.holds), cm.codes, cm.min_gap.str());
-    out += fmt::format("      all-max layers reach every token: {}; {} inputs carrying the sentinel{}: every code "
-                       "outside [t_l, t_r] (smallest {})\n",
+    out += rep.quantization.holds
+               ? fmt::format("    quantization: holds ({} pieces of the composed entry-wise maps)\n",
+                             rep.quantization.cells_checked)
+               : fmt::format("    quantization: {}\n", failed({"quantization"}));
+    out += rep.selective_shift.holds
+               ? fmt::format("    selective-shift invariants: holds at {} shift layers on every checked input\n",
+                             rep.selective_shift.shift_layers)
+               : fmt::format("    selective-shift invariants: {}\n", failed({"selective_shift"}));
+    const bool sentinel_holds =
+        std::none_of(rep.failures.begin(), rep.failures.end(), [](const Failure& f) { return f.check == "sentinel"; });
+    if (cm.holds)
+        out += fmt::format("    contextual mapping: holds: {} codes distinct within and across inputs, in [t_l, t_r]; "
+                           "smallest gap {}\n",
+                           cm.codes, cm.min_gap.str());
+    else
+        out += fmt::format("    contextual mapping: {}\n", failed({"contextual_mapping", "sentinel"}));
+    out += fmt::format("      all-max layers reach every token: {}; {} inputs carrying the sentinel{}: {}\n",
                        cm.reaches_all ? "yes" : "NO", cm.sentinel_inputs_checked,
-                       cm.sentinel_exhaustive ? " (all)" : " (seeded sample)", cm.min_sentinel_code.str());
-    out += fmt::format("    matches target: {}: the network equals f_bar at {} grid points ({} evaluator)\n",
-                       mark(rep.matches_target.holds), rep.matches_target.inputs_checked,
-                       evaluator_name(rep.matches_target.evaluator));
+                       cm.sentinel_exhaustive ? " (all)" : " (seeded sample)",
+                       sentinel_holds ? fmt::format("every code outside [t_l, t_r] (smallest {})", cm.min_sentinel_code.str())
+                                      : failed({"sentinel"}));
+    out += rep.matches_target.holds
+               ? fmt::format("    matches target: holds: the network equals f_bar at {} grid points ({} evaluator)\n",
+                             rep.matches_target.inputs_checked, evaluator_name(rep.matches_target.evaluator))
+               : fmt::format("    matches target: {}\n", failed({"matches_target"}));
     if (rep.failure_count) {
         out += fmt::format("\n  {} failure{}{}:\n", rep.failure_count, rep.failure_count == 1 ? "" : "s",
                            rep.failures.size() < rep.failure_count ? fmt::format(" (first {})", rep.failures.size()) : "");
@@ -218,7 +259,7 @@ std::string describe(const ConstructReport& rep, const std::string& file) {
             out += fmt::format("    {}{}{}: {}\n", f.check, f.layer ? fmt::format(" at layer {}", *f.layer) : "",
                                f.input.empty() ? "" : ", input " + f.input, f.quantity);
     }
-    out += rep.holds() ? "\n  verdict: every property verified\n" : "\n  verdict: a check FAILED\n";
+    out += "\n  verdict: " + verdict_text(rep) + "\n";
     return out;
 }
 

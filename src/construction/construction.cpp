@@ -55,12 +55,13 @@ AttentionHead shift_head(const std::vector<Rational>& u, const Rational& thresho
 
 // What the construction needs before any search: n >= 2, no extra tokens (Yun et al.'s patterns are
 // over the input's columns), and condition 1.
-void check_setting(const Pattern& pattern) {
+void check_setting(CheckedPattern checked) {
+    const Pattern& pattern = *checked;
     if (pattern.n < 2) throw NotApplicable("the construction needs n >= 2 tokens (there is nothing to mix for n = 1)");
     if (!pattern.extra_tokens.empty())
         throw NotApplicable("the construction of Yun et al. is for patterns over the input tokens only, and this "
                             "pattern declares extra tokens");
-    const auto sa = check_self_attention(pattern, 1);
+    const auto sa = check_self_attention(checked, 1);
     if (!sa.holds)
         throw NotApplicable(fmt::format("condition 1 (self-attention) fails: token {} does not attend to itself in "
                                         "pattern {} ({} (pattern, token) pairs missing); the selective shift needs "
@@ -68,11 +69,11 @@ void check_setting(const Pattern& pattern) {
                                         sa.missing[0].second, sa.missing[0].first, sa.missing_count));
 }
 
-void validate_problem(const Pattern& pattern, std::span<const token_t> path, const ConstructionOptions& o) {
-    validate(pattern);
+void validate_problem(CheckedPattern checked, std::span<const token_t> path, const ConstructionOptions& o) {
+    const Pattern& pattern = *checked;
     if (o.d < 1) throw NotApplicable("d must be at least 1");
     if (o.m < 2) throw NotApplicable("delta = 1/m needs m >= 2");
-    check_setting(pattern);
+    check_setting(checked);
     if (path.size() != pattern.n)
         throw NotApplicable(fmt::format("the path has {} tokens, the pattern {}", path.size(), pattern.n));
     std::vector<bool> seen(pattern.n, false);
@@ -124,17 +125,19 @@ std::size_t sweep_schedule(const Pattern& pattern, std::span<const token_t> path
 
 }  // namespace
 
-std::size_t all_max_phase(const Pattern& pattern, std::span<const token_t> path, const ConstructionOptions& o) {
-    validate_problem(pattern, path, o);
+std::size_t all_max_phase(CheckedPattern checked, std::span<const token_t> path, const ConstructionOptions& o) {
+    const Pattern& pattern = *checked;
+    validate_problem(checked, path, o);
     if (o.all_max_start == AllMaxStart::pad_to_first_pattern) return 0;
     const std::size_t p = pattern.p();
     const std::size_t phase = (o.start_phase + quantization_layers(o.d, o.m, pattern.n)) % p;
     return sweep_schedule(pattern, path, phase, grid_columns(o.d, o.m), [](auto...) {});
 }
 
-Construction build_contextual_mapping(const Pattern& pattern, std::span<const token_t> path, std::uint64_t s,
+Construction build_contextual_mapping(CheckedPattern checked, std::span<const token_t> path, std::uint64_t s,
                                       const ConstructionOptions& o) {
-    validate_problem(pattern, path, o);
+    const Pattern& pattern = *checked;
+    validate_problem(checked, path, o);
     if (s == 0) throw NotApplicable("s must be at least 1");
     Construction c;
     c.d = o.d;
@@ -158,7 +161,7 @@ Construction build_contextual_mapping(const Pattern& pattern, std::span<const to
 
     // Column ids: u . x with u = (1, m, ..., m^{d-1}) maps the m^d grid columns onto
     // {0, 1/m, ..., (m^d - 1)/m}; an offset o adds o c_d, c_d = sum_{i<d} m^i > (m^d - 1)/m, so
-    // columns with different offsets have ids in disjoint buckets (theory.md section 4 (b)).
+    // columns with different offsets have ids in disjoint buckets (docs/theory.md section 4 (b)).
     c.u.resize(d);
     for (std::uint32_t i = 0; i < d; ++i) c.u[i] = power(Rational(m), i);
     c.bucket_width = std::accumulate(c.u.begin(), c.u.end(), Rational(0));
@@ -354,8 +357,8 @@ void add_value_mapping(Construction& c, std::vector<CodeValue> table) {
 
 // ---------------------------------------------------------------------------------------------
 
-std::optional<std::uint64_t> mixing_depth_from(const Pattern& pattern, std::size_t phase, std::uint64_t limit) {
-    validate(pattern);
+std::optional<std::uint64_t> mixing_depth_from(CheckedPattern checked, std::size_t phase, std::uint64_t limit) {
+    const Pattern& pattern = *checked;
     const std::size_t n = pattern.n, words = (n + 63) / 64, p = pattern.p();
     auto full = [&](const std::vector<std::uint64_t>& s) {
         for (std::size_t k = 0; k < n; ++k)
@@ -396,19 +399,19 @@ Pattern rotated(const Pattern& pattern, std::size_t phase) {
 
 }  // namespace
 
-Applicability check_applicability(const Pattern& pattern, const ConstructionOptions& o, const Progress& progress) {
-    validate(pattern);
-    check_setting(pattern);
+Applicability check_applicability(CheckedPattern checked, const ConstructionOptions& o, const Progress& progress) {
+    const Pattern& pattern = *checked;
+    check_setting(checked);
     report(progress, "Hamiltonian path");
     HamiltonianOptions hopt;
     hopt.progress = progress;
-    const HamiltonianResult h = find_hamiltonian_path(pattern, hopt);
+    const HamiltonianResult h = find_hamiltonian_path(checked, hopt);
     if (h.holds == false) throw NotApplicable("condition 2 fails: no Hamiltonian path (" + h.reason + ")");
     if (!h.holds) throw NotApplicable("condition 2 undetermined: " + h.reason);
     Applicability a;
     a.path = h.path;
     a.path_method = h.method;
-    const std::size_t phase = all_max_phase(pattern, a.path, o);
+    const std::size_t phase = all_max_phase(checked, a.path, o);
     report(progress, "reachability");
     ReachabilityOptions ropt;
     ropt.progress = progress;
@@ -419,13 +422,13 @@ Applicability check_applicability(const Pattern& pattern, const ConstructionOpti
     if (phase == 0) {
         a.paper_s = a.s;
     } else {
-        const ReachabilityResult r0 = check_reachability(pattern, ropt);
+        const ReachabilityResult r0 = check_reachability(checked, ropt);
         if (r0.s) a.paper_s = *r0.s;
     }
     return a;
 }
 
-Construction build_contextual_mapping(const Pattern& pattern, const ConstructionOptions& options, const Progress& progress) {
+Construction build_contextual_mapping(CheckedPattern pattern, const ConstructionOptions& options, const Progress& progress) {
     const Applicability a = check_applicability(pattern, options, progress);
     return build_contextual_mapping(pattern, a.path, a.s, options);
 }

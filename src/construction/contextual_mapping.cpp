@@ -161,7 +161,8 @@ IntForm int_form(const std::vector<Rational>& v) {
     return f;
 }
 
-// Collects failures from many threads in a deterministic order (by key), keeping the first few.
+// Collects failures from many threads in a deterministic order (by key), keeping the first few and
+// the first of every kind of check, so that each failing check can name its failure.
 class FailureLog {
 public:
     explicit FailureLog(std::size_t keep) : keep_(keep) {}
@@ -174,18 +175,26 @@ public:
         }
     }
     std::uint64_t count() const { return count_; }
-    void drain_into(std::vector<Failure>& out, std::uint64_t& total, std::size_t keep) {
+    void drain_into(std::vector<Failure>& out, std::uint64_t& total) {
         trim();
         total += count_;
-        for (auto& [k, f] : items_)
-            if (out.size() < keep) out.push_back(std::move(f));
+        for (auto& [k, f] : items_) out.push_back(std::move(f));
         items_.clear();
     }
 
 private:
     void trim() {
         std::stable_sort(items_.begin(), items_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-        if (items_.size() > keep_) items_.resize(keep_);
+        std::vector<std::pair<std::uint64_t, Failure>> kept;
+        std::vector<std::string> kinds;
+        for (auto& item : items_) {
+            const bool new_kind = std::find(kinds.begin(), kinds.end(), item.second.check) == kinds.end();
+            if (kept.size() < keep_ || new_kind) {
+                if (new_kind) kinds.push_back(item.second.check);
+                kept.push_back(std::move(item));
+            }
+        }
+        items_ = std::move(kept);
     }
     std::size_t keep_;
     std::uint64_t count_ = 0;
@@ -730,7 +739,7 @@ ConstructReport check_construction(Construction construction, const Pattern& pat
         }
     }
     mt.holds = built && log.count() == before_target;
-    log.drain_into(rep.failures, rep.failure_count, o.max_failures);
+    log.drain_into(rep.failures, rep.failure_count);
     return rep;
 }
 

@@ -4,7 +4,7 @@
 // maps states in (1/Q)Z^{d x n} to states in (1/Q)Z^{d x n}, where Q is the lcm of the
 // denominators of its constants (E, b1, breakpoints, intercept * w2, query biases). The engine keeps
 // the state as integer numerators over that one Q: no gcd, no canonicalisation, and a piece of phi
-// or a hardmax is chosen by comparing integers (algorithms.md section 3: the shared-denominator
+// or a hardmax is chosen by comparing integers (docs/algorithms.md section 3: the shared-denominator
 // scheme; docs/performance.md has this network's measurement against mpq).
 #pragma once
 

@@ -1,11 +1,12 @@
-// The pattern families of theory.md section 6 and shared/reference/patterns.md; docs/families.md
+// The pattern families of docs/theory.md section 6, after the code named in docs/families.md; docs/families.md
 // states every rule with its source and its number of connections.
 //
-// All families describe an attended set A_k as a few inclusive token ranges (a window, a block, the
-// global tokens), so layers are built here directly in CSR from ranges: one pass counts |A_k|, a
-// prefix sum places the rows, a second pass writes them. This avoids RowSink's per-row sort, keeps
-// memory at exactly the CSR size, and gives BigBird at n = 262,144 in well under a second. Rows are
-// independent, so the result does not depend on the number of threads.
+// Every family describes A_k with a few numbers, and the layers keep that description
+// (pattern.hpp): what many tokens share (a block's key blocks, the global tokens, a residue class,
+// the summary columns) is one shared row, what is particular to a token (its window, its dilated
+// band) its own segments, and only random rows are explicit tokens. Memory is O(n * description):
+// BigBird, strided and fixed at n = 2^20 take megabytes, not the gigabytes of their connections.
+// Rows are independent, so the result does not depend on the number of threads.
 #include "sparsecert/pattern/families.hpp"
 
 #include <algorithm>
@@ -35,90 +36,11 @@ std::uint64_t SplitMix64::below(std::uint64_t bound) {
 
 namespace {
 
-// An inclusive range of tokens lo..hi.
-struct Range {
-    token_t lo, hi;
-    friend bool operator<(const Range& a, const Range& b) noexcept { return a.lo < b.lo; }
-};
-using Ranges = std::vector<Range>;
-
-// Sorts the ranges and merges overlapping or adjacent ones, so that they list A_k exactly once.
-void normalize(Ranges& ranges) {
-    if (!std::is_sorted(ranges.begin(), ranges.end())) std::sort(ranges.begin(), ranges.end());
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < ranges.size(); ++i) {
-        if (out > 0 && std::uint64_t(ranges[i].lo) <= std::uint64_t(ranges[out - 1].hi) + 1)
-            ranges[out - 1].hi = std::max(ranges[out - 1].hi, ranges[i].hi);
-        else
-            ranges[out++] = ranges[i];
-    }
-    ranges.resize(out);
-}
-
-// Inserts one range where it keeps a sorted list sorted (normalize then only merges).
-void insert_sorted(Ranges& ranges, Range r) {
-    ranges.insert(std::upper_bound(ranges.begin(), ranges.end(), r), r);
-}
-
-std::uint64_t size_of(const Ranges& ranges) noexcept {
-    std::uint64_t total = 0;
-    for (const Range& r : ranges) total += std::uint64_t(r.hi) - r.lo + 1;
-    return total;
-}
-
-// Runs body(k, scratch) for every token in parallel; exceptions must not leave an OpenMP region,
-// so the first one is kept and rethrown afterwards.
-template <typename Body>
-void for_each_token(token_t n, Body body) {
-    std::exception_ptr failure;
-#pragma omp parallel
-    {
-        Ranges scratch;
-#pragma omp for schedule(dynamic, 1024)
-        for (std::int64_t k = 0; k < std::int64_t(n); ++k) {
-            try {
-                body(token_t(k), scratch);
-            } catch (...) {
-#pragma omp critical(sparsecert_families_failure)
-                if (!failure) failure = std::current_exception();
-            }
-        }
-    }
-    if (failure) std::rethrow_exception(failure);
-}
-
-// Builds a layer from row_ranges(k, out), which appends ranges (any order, overlaps allowed) whose
-// union is A_k; it is called twice per token and must give the same ranges both times.
-template <typename RowRanges>
-Layer layer_from_ranges(token_t n, RowRanges row_ranges) {
-    if (std::uint64_t(n) >= max_tokens) throw std::invalid_argument("too many tokens");
-    std::vector<std::uint64_t> offsets(std::size_t(n) + 1, 0);
-    for_each_token(n, [&](token_t k, Ranges& row) {
-        row.clear();
-        row_ranges(k, row);
-        normalize(row);
-        if (!row.empty() && row.back().hi >= n)
-            throw std::invalid_argument("generated token out of range");
-        offsets[std::size_t(k) + 1] = size_of(row);
-    });
-    for (std::size_t k = 0; k < n; ++k) offsets[k + 1] += offsets[k];
-    std::vector<token_t> targets(offsets[n]);
-    for_each_token(n, [&](token_t k, Ranges& row) {
-        row.clear();
-        row_ranges(k, row);
-        normalize(row);
-        token_t* out = targets.data() + offsets[k];
-        for (const Range& r : row)
-            for (std::uint64_t j = r.lo; j <= r.hi; ++j) *out++ = token_t(j);
-    });
-    return Layer(std::move(offsets), std::move(targets));
-}
-
 // The window k - left .. k + right, clipped to [0, n).
-Range window(token_t n, token_t k, token_t left, token_t right) {
+Segment window(token_t n, token_t k, token_t left, token_t right) {
     const token_t lo = k >= left ? k - left : 0;
     const token_t hi = token_t(std::min<std::uint64_t>(n - 1, std::uint64_t(k) + right));
-    return {lo, hi};
+    return Segment::interval(lo, hi);
 }
 
 // A separate generator stream per row (token or query block), so that the draws do not depend on
@@ -163,85 +85,102 @@ std::uint64_t skip_excluded(std::uint64_t i, const std::vector<std::uint64_t>& e
     return i;
 }
 
-// The distinct tokens of a list as merged ranges, after a range check.
-Ranges token_set(token_t n, const std::vector<token_t>& tokens, const char* what) {
-    Ranges set;
+// The distinct tokens of a list as a normal segment list, after a range check.
+std::vector<Segment> token_set(token_t n, const std::vector<token_t>& tokens, const char* what) {
+    std::vector<Segment> set;
     for (token_t t : tokens) {
         if (t >= n)
             throw std::invalid_argument(std::string(what) + " token " + std::to_string(t) +
                                         " out of range for n = " + std::to_string(n));
-        set.push_back({t, t});
+        set.push_back(Segment::single(t));
     }
     normalize(set);
     return set;
 }
 
-bool in_set(const Ranges& set, token_t k) {
-    auto it = std::upper_bound(set.begin(), set.end(), Range{k, k});
-    return it != set.begin() && std::prev(it)->hi >= k;
+// Tokens of block j (size b) over n tokens; the last block may be short.
+Segment block_tokens(token_t n, token_t b, std::uint64_t j) {
+    const std::uint64_t lo = j * b;
+    return Segment::interval(token_t(lo), token_t(std::min<std::uint64_t>(n, lo + b) - 1));
 }
 
-// Tokens of block j (size b) over n tokens; the last block may be short.
-Range block_tokens(token_t n, token_t b, std::uint64_t j) {
-    const std::uint64_t lo = j * b;
-    return {token_t(lo), token_t(std::min<std::uint64_t>(n, lo + b) - 1)};
+void check_n(token_t n) {
+    if (std::uint64_t(n) >= max_tokens) throw std::invalid_argument("too many tokens");
+    if (n == 0) throw std::invalid_argument("n must be positive");
+}
+
+// One shared row per block (block_rows[qb]: the key segments of query block qb); token k uses
+// its block's.
+Layer block_layer(token_t n, token_t b, std::vector<std::vector<Segment>> block_rows) {
+    LayerBuilder builder(n);
+    std::vector<std::uint32_t> id(block_rows.size());
+    for (std::size_t qb = 0; qb < block_rows.size(); ++qb) id[qb] = builder.share(std::move(block_rows[qb]));
+    return builder.build([&](token_t k, RowParts& row) { row.shared = id[k / b]; });
 }
 
 }  // namespace
 
 Layer dense(token_t n) {
-    return layer_from_ranges(n, [n](token_t, Ranges& row) { row.push_back({0, n - 1}); });
+    check_n(n);
+    LayerBuilder builder(n);
+    const std::uint32_t all = builder.share({Segment::interval(0, n - 1)});
+    return builder.build([=](token_t, RowParts& row) { row.shared = all; });
 }
 
 Layer sliding_window(token_t n, token_t left, token_t right) {
-    return layer_from_ranges(
-        n, [=](token_t k, Ranges& row) { row.push_back(window(n, k, left, right)); });
+    check_n(n);
+    return LayerBuilder(n).build([=](token_t k, RowParts& row) { row.add(window(n, k, left, right)); });
 }
 
 Layer dilated_window(token_t n, token_t left, token_t right, token_t dilation) {
+    check_n(n);
     if (dilation == 0) throw std::invalid_argument("dilation must be at least 1");
-    return layer_from_ranges(n, [=](token_t k, Ranges& row) {
+    return LayerBuilder(n).build([=](token_t k, RowParts& row) {
         // i runs over -left..right, restricted to 0 <= k + dilation * i < n.
         const std::uint64_t below = std::min<std::uint64_t>(left, k / dilation);
         const std::uint64_t above = std::min<std::uint64_t>(right, (n - 1 - k) / dilation);
-        for (std::uint64_t i = below; i > 0; --i) {
-            const auto j = token_t(k - i * dilation);
-            row.push_back({j, j});
-        }
-        for (std::uint64_t i = 0; i <= above; ++i) {
-            const auto j = token_t(k + i * dilation);
-            row.push_back({j, j});
-        }
+        const auto lo = token_t(k - below * dilation), hi = token_t(k + above * dilation);
+        row.add(Segment{lo, hi, lo == hi ? 1 : dilation});
     });
 }
 
 std::vector<Layer> strided(token_t n, token_t c) {
+    check_n(n);
     if (c == 0) throw std::invalid_argument("the stride must be at least 1");
     std::vector<Layer> layers;
     layers.push_back(sliding_window(n, c, c));
-    layers.push_back(layer_from_ranges(n, [=](token_t k, Ranges& row) {
-        for (std::uint64_t j = k % c; j < n; j += c) row.push_back({token_t(j), token_t(j)});
-    }));
+    // A_k = the residue class of k mod c: one shared row per residue.
+    LayerBuilder builder(n);
+    const std::uint64_t classes = std::min<std::uint64_t>(c, n);
+    std::vector<std::uint32_t> id(classes);
+    for (std::uint64_t r = 0; r < classes; ++r) {
+        const std::uint64_t last = r + (n - 1 - r) / c * std::uint64_t(c);
+        id[r] = builder.share({Segment{token_t(r), token_t(last), r == last ? 1 : c}});
+    }
+    layers.push_back(builder.build([&](token_t k, RowParts& row) { row.shared = id[k % c]; }));
     return layers;
 }
 
 std::vector<Layer> fixed(token_t n, token_t l, token_t c, FixedOrder order) {
+    check_n(n);
     if (l == 0) throw std::invalid_argument("the block size must be at least 1");
     if (c == 0 || c > l) throw std::invalid_argument("the summary width must be in 1..block");
-    Layer block = layer_from_ranges(n, [=](token_t k, Ranges& row) {
-        row.push_back(block_tokens(n, l, k / l));
-    });
+    const std::uint64_t nb = (std::uint64_t(n) + l - 1) / l;
+    std::vector<std::vector<Segment>> blocks(nb);
+    for (std::uint64_t i = 0; i < nb; ++i) blocks[i] = {block_tokens(n, l, i)};
+    Layer block = block_layer(n, l, std::move(blocks));
     // The summary positions {j : j mod l >= l - c} are the same for every row; only k is added.
-    Ranges summary;
+    std::vector<Segment> summary;
     for (std::uint64_t start = 0; start < n; start += l) {
         const std::uint64_t lo = start + l - c;
         const std::uint64_t hi = std::min<std::uint64_t>(n, start + l) - 1;
-        if (lo <= hi) summary.push_back({token_t(lo), token_t(hi)});
+        if (lo <= hi) summary.push_back(Segment::interval(token_t(lo), token_t(hi)));
     }
-    normalize(summary);
-    Layer summary_layer = layer_from_ranges(n, [&](token_t k, Ranges& row) {
-        row = summary;
-        if (!in_set(summary, k)) insert_sorted(row, {k, k});
+    LayerBuilder builder(n);
+    const std::uint32_t shared = builder.share(std::move(summary));
+    Layer summary_layer = builder.build([=](token_t k, RowParts& row) {
+        row.shared = shared;
+        row.add_range(k, k);  // dropped by the builder when k is a summary token
     });
     std::vector<Layer> layers;
     if (order == FixedOrder::block_first) {
@@ -255,63 +194,76 @@ std::vector<Layer> fixed(token_t n, token_t l, token_t c, FixedOrder order) {
 }
 
 Layer star(token_t n, token_t relay, bool ring) {
+    check_n(n);
     if (relay >= n) throw std::invalid_argument("the relay token is out of range");
     // Satellites are the tokens other than the relay, in index order: satellite i is token
     // i (i < relay) or i + 1 (i >= relay).
     const std::uint64_t m = std::uint64_t(n) - 1;
     auto token_of = [relay](std::uint64_t i) { return token_t(i < relay ? i : i + 1); };
-    return layer_from_ranges(n, [=](token_t k, Ranges& row) {
+    LayerBuilder builder(n);
+    const std::uint32_t all = builder.share({Segment::interval(0, n - 1)});
+    return builder.build([=](token_t k, RowParts& row) {
         if (k == relay) {
-            row.push_back({0, n - 1});
+            row.shared = all;
             return;
         }
         const std::uint64_t i = k < relay ? k : k - 1;
-        row.push_back({k, k});
-        row.push_back({relay, relay});
+        row.add_range(k, k);
+        row.add_range(relay, relay);
         if (i > 0 || (ring && m > 1)) {
             const token_t prev = token_of(i > 0 ? i - 1 : m - 1);
-            row.push_back({prev, prev});
+            row.add_range(prev, prev);
         }
         if (i + 1 < m || (ring && m > 1)) {
             const token_t next = token_of(i + 1 < m ? i + 1 : 0);
-            row.push_back({next, next});
+            row.add_range(next, next);
         }
     });
 }
 
-Layer global_tokens(token_t n, const std::vector<token_t>& global, bool self_attention) {
-    const Ranges globals = token_set(n, global, "global");
-    return layer_from_ranges(n, [&](token_t k, Ranges& row) {
-        if (in_set(globals, k)) {
-            row.push_back({0, n - 1});
+namespace {
+
+// Global tokens attend to all; every other token to the global tokens (one shared row) and to
+// what `own` adds for it.
+template <typename Own>
+Layer with_global_tokens(token_t n, const std::vector<token_t>& global, Own own) {
+    check_n(n);
+    const std::vector<Segment> globals = token_set(n, global, "global");
+    LayerBuilder builder(n);
+    const std::uint32_t all = builder.share({Segment::interval(0, n - 1)});
+    const std::uint32_t shared = builder.share(globals);
+    return builder.build([&](token_t k, RowParts& row) {
+        if (contains(globals, k)) {
+            row.shared = all;
             return;
         }
-        row = globals;
-        if (self_attention) insert_sorted(row, {k, k});
+        row.shared = shared;
+        own(k, row);  // the builder drops what the global tokens already give
+    });
+}
+
+}  // namespace
+
+Layer global_tokens(token_t n, const std::vector<token_t>& global, bool self_attention) {
+    return with_global_tokens(n, global, [=](token_t k, RowParts& row) {
+        if (self_attention) row.add_range(k, k);
     });
 }
 
 Layer longformer(token_t n, token_t left, token_t right, const std::vector<token_t>& global) {
-    const Ranges globals = token_set(n, global, "global");
-    return layer_from_ranges(n, [&](token_t k, Ranges& row) {
-        if (in_set(globals, k)) {
-            row.push_back({0, n - 1});
-            return;
-        }
-        row = globals;
-        insert_sorted(row, window(n, k, left, right));
-    });
+    return with_global_tokens(n, global, [=](token_t k, RowParts& row) { row.add(window(n, k, left, right)); });
 }
 
 Layer bigbird(token_t n, token_t b, token_t r, std::uint64_t seed) {
+    check_n(n);
     if (b == 0) throw std::invalid_argument("the block size must be at least 1");
     const std::uint64_t nb = (std::uint64_t(n) + b - 1) / b;
     if (nb < 5)
         throw std::invalid_argument("BigBird needs at least 5 blocks, got " + std::to_string(nb));
-    // Every token of a query block attends the same key blocks: compute them once per block.
-    std::vector<Ranges> attended(nb);
-    attended.front().push_back({0, n - 1});
-    attended.back().push_back({0, n - 1});
+    // Every token of a query block attends the same key blocks: one shared row per block.
+    std::vector<std::vector<Segment>> attended(nb);
+    attended.front().push_back(Segment::interval(0, n - 1));
+    attended.back().push_back(Segment::interval(0, n - 1));
     for (std::uint64_t i = 1; i + 1 < nb; ++i) {
         std::vector<std::uint64_t> base{0, i - 1, i, i + 1, nb - 1};
         std::sort(base.begin(), base.end());
@@ -320,38 +272,33 @@ Layer bigbird(token_t n, token_t b, token_t r, std::uint64_t seed) {
         std::vector<std::uint64_t> blocks = base;
         for (std::uint64_t pick : sample_distinct(rng, nb - base.size(), r))
             blocks.push_back(skip_excluded(pick, base));
-        Ranges& ranges = attended[i];
-        for (std::uint64_t j : blocks) ranges.push_back(block_tokens(n, b, j));
-        normalize(ranges);
+        for (std::uint64_t j : blocks) attended[i].push_back(block_tokens(n, b, j));
     }
-    return layer_from_ranges(n, [&](token_t k, Ranges& row) { row = attended[k / b]; });
+    return block_layer(n, b, std::move(attended));
 }
 
 Layer random(token_t n, token_t r, std::uint64_t seed, bool self_attention) {
-    return layer_from_ranges(n, [=](token_t k, Ranges& row) {
+    check_n(n);
+    return LayerBuilder(n).build([=](token_t k, RowParts& row) {
         SplitMix64 rng = row_stream(seed, k);
         // Draw among the n - 1 tokens other than k, then shift the ones at or above k past it.
-        for (std::uint64_t pick : sample_distinct(rng, std::uint64_t(n) - 1, r)) {
-            const auto j = token_t(pick < k ? pick : pick + 1);
-            row.push_back({j, j});
-        }
-        if (self_attention) row.push_back({k, k});
+        for (std::uint64_t pick : sample_distinct(rng, std::uint64_t(n) - 1, r))
+            row.add(token_t(pick < k ? pick : pick + 1));
+        if (self_attention) row.add(k);
     });
 }
 
 namespace {
 
 // M = kron(layout, ones(b, b)) from the key blocks of every query block. n < nb * b is DeepSpeed's
-// top-left crop (patterns.md section 1.8): blocks and tokens at or past n vanish.
+// top-left crop (sparse_self_attention.py, docs/families.md): blocks and tokens at or past n vanish.
 Layer block_layout_layer(token_t n, token_t b, std::vector<std::vector<token_t>> key_blocks) {
     const std::uint64_t used = (std::uint64_t(n) + b - 1) / b;
-    std::vector<Ranges> attended(used);
-    for (std::uint64_t qb = 0; qb < used && qb < key_blocks.size(); ++qb) {
+    std::vector<std::vector<Segment>> attended(used);
+    for (std::uint64_t qb = 0; qb < used && qb < key_blocks.size(); ++qb)
         for (token_t kb : key_blocks[qb])
             if (kb < used) attended[qb].push_back(block_tokens(n, b, kb));
-        normalize(attended[qb]);
-    }
-    return layer_from_ranges(n, [&](token_t k, Ranges& row) { row = attended[k / b]; });
+    return block_layer(n, b, std::move(attended));
 }
 
 void check_block_cover(token_t n, token_t b, std::uint64_t nb) {

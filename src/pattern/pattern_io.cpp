@@ -554,6 +554,13 @@ private:
 
 std::vector<Layer> build_layer(const Context& ctx, const LayerSpec& layer, token_t n);
 
+// A one-layer result, moved (an initializer list would copy the layer: two copies at the peak).
+std::vector<Layer> one(Layer&& layer) {
+    std::vector<Layer> layers;
+    layers.push_back(std::move(layer));
+    return layers;
+}
+
 Layer build_union(const Context& ctx, const LayerSpec& layer, token_t n) {
     std::vector<Layer> parts;
     for (const auto& child : layer.children)
@@ -687,7 +694,7 @@ std::vector<Layer> build_strided(const Context& ctx, const Params& p, token_t n)
         return {};
     auto layers = families::strided(n, c);
     if (!part) return layers;
-    return {std::move(layers[local ? 0 : 1])};
+    return one(std::move(layers[local ? 0 : 1]));
 }
 
 std::vector<Layer> build_fixed(const Context& ctx, const Params& p, token_t n) {
@@ -702,7 +709,7 @@ std::vector<Layer> build_fixed(const Context& ctx, const Params& p, token_t n) {
         const bool block = p.choice("part", {"block", "summary"}, "") == "block";
         if (ctx.planned(predicted[block ? 0 : 1], p.body(), what)) return {};
         auto layers = families::fixed(n, l, c, families::FixedOrder::block_first);
-        return {std::move(layers[block ? 0 : 1])};
+        return one(std::move(layers[block ? 0 : 1]));
     }
     const bool block_first = p.choice("order", {"block-first", "summary-first"}, "block-first") == "block-first";
     if (ctx.planned(predicted[0] + predicted[1], p.body(), what)) return {};
@@ -716,13 +723,13 @@ std::vector<Layer> build_generator(const Context& ctx, const LayerSpec& layer, t
     switch (layer.spec->form) {
         case Form::dense:
             if (ctx.planned(predict::dense(n), at, at_n(n))) return {};
-            return {families::dense(n)};
+            return one(families::dense(n));
         case Form::sliding_window: {
             const token_t left = p.count("left", 0), right = p.count("right", 0);
             if (ctx.planned(predict::sliding_window(n, left, right), at,
                             "left " + std::to_string(left) + ", right " + std::to_string(right) + " " + at_n(n)))
                 return {};
-            return {families::sliding_window(n, left, right)};
+            return one(families::sliding_window(n, left, right));
         }
         case Form::dilated_window: {
             const token_t left = p.count("left", 0), right = p.count("right", 0), dilation = p.count("dilation", 1);
@@ -730,7 +737,7 @@ std::vector<Layer> build_generator(const Context& ctx, const LayerSpec& layer, t
                             "left " + std::to_string(left) + ", right " + std::to_string(right) + ", dilation " +
                                 std::to_string(dilation) + " " + at_n(n)))
                 return {};
-            return {families::dilated_window(n, left, right, dilation)};
+            return one(families::dilated_window(n, left, right, dilation));
         }
         case Form::strided: return build_strided(ctx, p, n);
         case Form::fixed: return build_fixed(ctx, p, n);
@@ -739,7 +746,7 @@ std::vector<Layer> build_generator(const Context& ctx, const LayerSpec& layer, t
             const token_t relay = p.token("relay", "n-1");
             const bool ring = p.flag("ring", false);
             if (ctx.planned(predict::star(n, relay, ring), at, at_n(n))) return {};
-            return {families::star(n, relay, ring)};
+            return one(families::star(n, relay, ring));
         }
         case Form::global_tokens: {
             const std::vector<token_t> tokens = p.tokens("tokens");
@@ -747,19 +754,19 @@ std::vector<Layer> build_generator(const Context& ctx, const LayerSpec& layer, t
             if (ctx.planned(predict::global_tokens(n, tokens, self), at,
                             std::to_string(tokens.size()) + " global tokens " + at_n(n)))
                 return {};
-            return {families::global_tokens(n, tokens, self)};
+            return one(families::global_tokens(n, tokens, self));
         }
-        case Form::longformer: return {build_longformer(ctx, p, n)};
-        case Form::bigbird: return {build_bigbird(ctx, p, n)};
+        case Form::longformer: return one(build_longformer(ctx, p, n));
+        case Form::bigbird: return one(build_bigbird(ctx, p, n));
         case Form::random: {
             const token_t edges = p.count("edges", 0);
             const std::uint64_t seed = p.seed("seed");
             const bool self = p.flag("self", true);
             if (ctx.planned(predict::random(n, edges, self), at, "edges " + std::to_string(edges) + " " + at_n(n)))
                 return {};
-            return {families::random(n, edges, seed, self)};
+            return one(families::random(n, edges, seed, self));
         }
-        case Form::block_sparse: return {build_block_sparse(ctx, p, n)};
+        case Form::block_sparse: return one(build_block_sparse(ctx, p, n));
         default: break;
     }
     ctx.fail(layer.body, "internal error: no generator for this form");
@@ -767,8 +774,8 @@ std::vector<Layer> build_generator(const Context& ctx, const LayerSpec& layer, t
 
 std::vector<Layer> build_layer(const Context& ctx, const LayerSpec& layer, token_t n) {
     switch (layer.spec->form) {
-        case Form::attend: return {ExplicitReader(ctx, layer, n).read()};
-        case Form::union_of: return {build_union(ctx, layer, n)};
+        case Form::attend: return one(ExplicitReader(ctx, layer, n).read());
+        case Form::union_of: return one(build_union(ctx, layer, n));
         default: return build_generator(ctx, layer, n);
     }
 }
@@ -891,7 +898,6 @@ private:
     std::string key_;
 };
 
-// `path` "-" is standard input (named stdin_name in errors): read, never closed.
 }  // namespace
 
 json parse_json_text(const std::string& text, const std::string& file) {

@@ -1,5 +1,5 @@
 // The SMT proof obligations of the construction (obligations.hpp; docs/prove.md documents every
-// encoding and how the obligations chain into a proof of theory.md section 4, Step 2 (a) and (b)).
+// encoding and how the obligations chain into a proof of docs/theory.md section 4, Step 2 (a) and (b)).
 //
 // Encoding conventions, shared by every file:
 //   - every quantity is a declared constant with a defining equation, (assert (= name expr)), so
@@ -7,7 +7,7 @@
 //     such definitions are functional (one value per input), so they do not weaken the negated
 //     claim asserted last;
 //   - Real literals are decimals ("3.0", "(/ 7.0 2.0)"), Int grid codes enter through to_real:
-//     portable SMT-LIB 2.6 that Z3 4.8.12 and cvc5 1.0.3 both read (algorithms.md section 4.1);
+//     portable SMT-LIB 2.6 that Z3 4.8.12 and cvc5 1.0.3 both read (docs/algorithms.md section 4.1);
 //   - a feed-forward layer is x + w2 phi(w1 . x + b1) with phi as nested ite over its pieces
 //     (piece i on [c_{i-1}, c_i), as network.hpp defines it);
 //   - a head of size 1 with hardmax, key = value: score_j = (key . z_j) q with q = query . z_k + b,
@@ -205,7 +205,7 @@ State apply_attention(Writer& w, const State& z, const AttentionLayer& att, cons
     return out;
 }
 
-// The theory's side of every claim (theory.md section 4 (a), (b); docs/construction.md, "Constants").
+// The theory's side of every claim (docs/theory.md section 4 (a), (b); docs/construction.md, "Constants").
 struct Spec {
     std::uint32_t n = 0, d = 0, m = 0;
     Rational delta, half;           // 1/m, 1/(2m)
@@ -279,7 +279,7 @@ Grid declare_grid(Writer& w, const Spec& s, const std::string& prefix, std::vect
 }
 
 // X_0 = id(path[0]), X_i = id(path[i]) + K (X_{i-1} - id(path[i])) for i <= upto: the ids the
-// selective-shift obligations prove (theory.md section 4 (b), the sweep).
+// selective-shift obligations prove (docs/theory.md section 4 (b), the sweep).
 void define_path_ids(Writer& w, const Spec& s, Grid& grid, const std::string& prefix, std::uint32_t upto) {
     grid.X.clear();
     grid.X.push_back(w.define(prefix + "X_0", grid.id[s.path[0]]));
@@ -318,7 +318,7 @@ std::string header(const Construction& c, const std::string& name, const std::st
                    const std::string& notes) {
     Writer w;
     w.comment("sparsecert proof obligation " + name);
-    w.comment(fmt::format("construction of Yun et al. 2020 (theorems/yun2020.json; theory.md section 4) for the pattern "
+    w.comment(fmt::format("construction of Yun et al. 2020 (theorems/yun2020.json; docs/theory.md section 4) for the pattern "
                           "{} (n = {}, p = {}), d = {}, delta = 1/{}, path {}",
                           c.pattern_name, c.n, c.p, c.d, c.m,
                           join([&] {

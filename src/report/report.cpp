@@ -51,7 +51,7 @@ std::optional<double> fit_growth_exponent(const std::vector<std::pair<std::uint6
 
 std::string contextual_mapping_depth(std::uint64_t p, std::uint64_t n, std::uint32_t d, std::uint32_t m,
                                      std::uint64_t s) {
-    // theory.md section 4 (b): at most p layers per bucket value, (n-1) delta^{-d} values, then s
+    // docs/theory.md section 4 (b): at most p layers per bucket value, (n-1) delta^{-d} values, then s
     // all-max-shift layers. delta^{-d} = m^d overflows 64 bits quickly (m = 16, d = 16), hence GMP.
     mpz_class md;
     mpz_ui_pow_ui(md.get_mpz_t(), m, d);

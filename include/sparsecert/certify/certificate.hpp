@@ -1,4 +1,4 @@
-// Certificates (theory.md sections 2 and 5): the evidence behind every answer of verify, written
+// Certificates (docs/theory.md sections 2 and 5): the evidence behind every answer of verify, written
 // so that check-certificate, a small program sharing no code with the searches, can re-check it.
 // docs/trust.md documents the format and what a user must trust for each kind of verdict.
 #pragma once
@@ -26,7 +26,7 @@ struct Certificate {
 // The certificate of `result`, which verify(pattern) returned. `stem` names the side files
 // (`<stem>.path.smt2`). Recomputes only what the result keeps abbreviated (the full list of
 // missing self-attention pairs, the SMT-LIB text of an exhausted search).
-Certificate make_certificate(const Pattern& pattern, const VerifyResult& result, const std::string& stem);
+Certificate make_certificate(CheckedPattern pattern, const VerifyResult& result, const std::string& stem);
 
 // Writes the certificate to `file` and its side files into the same directory.
 // Throws std::runtime_error naming the file when it cannot be written.

@@ -1,4 +1,4 @@
-// Assumption 1 of Yun et al. 2020 (theory.md section 2) decided on one pattern: the three checks
+// Assumption 1 of Yun et al. 2020 (docs/theory.md section 2) decided on one pattern: the three checks
 // with their evidence, and whether Theorem 1 applies. This is what `verify-pattern` prints.
 #pragma once
 
@@ -24,6 +24,9 @@ struct VerifyOptions {
     double timeout_seconds = 60;   // budget for the whole run, every search's share included
     std::size_t max_listed = 20;   // missing (pattern, token) pairs listed
     Progress progress;
+    // A candidate Hamiltonian path (e.g. the one a repair built): taken instead of the search when
+    // is_hamiltonian_path confirms it, ignored otherwise.
+    std::vector<token_t> known_path;
 };
 
 struct VerifyResult {
@@ -41,7 +44,7 @@ struct VerifyResult {
     // hold; false when one of these fails; nullopt: none fails, one is undetermined.
     std::optional<bool> theorem_applies;
 
-    // The facts the other registered theorems need (theory.md section 5).
+    // The facts the other registered theorems need (docs/theory.md section 5).
     StarResult star;                          // BigBird's star as stated: an extra hub x_0
     bool one_graph = true;                    // every layer uses the same pattern
     std::optional<token_t> in_sequence_hub;   // an input token as hub: the adaptation (a conjecture)
@@ -59,7 +62,7 @@ struct VerifyResult {
     double seconds = 0;  // wall time of the checks (not part of the JSON: output stays deterministic)
 };
 
-VerifyResult verify(const Pattern& pattern, const VerifyOptions& options = {});
+VerifyResult verify(CheckedPattern pattern, const VerifyOptions& options = {});
 
 // Each check by the name theorems/*.json use for it, with its outcome and a one-line reason.
 Facts facts_of(const VerifyResult& result);

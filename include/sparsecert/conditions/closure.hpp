@@ -1,4 +1,4 @@
-// The necessary condition of theory.md section 5: every input token can eventually influence every
+// The necessary condition of docs/theory.md section 5: every input token can eventually influence every
 // input token.
 //
 // Every attention and feed-forward layer is residual (X + ...), so a token keeps everything that
@@ -36,6 +36,6 @@ enum class ClosureScope {
 
 // A closure set separating two tokens of the scope, or nothing when every token of the scope
 // reaches every other in the union graph. Two graph searches, O(n + connections).
-std::optional<ClosureSet> find_closure_set(const Pattern& pattern, ClosureScope scope = ClosureScope::input_tokens);
+std::optional<ClosureSet> find_closure_set(CheckedPattern pattern, ClosureScope scope = ClosureScope::input_tokens);
 
 }  // namespace sparsecert

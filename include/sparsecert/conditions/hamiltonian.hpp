@@ -1,4 +1,4 @@
-// Condition 2 of Assumption 1 (theory.md section 2): a directed Hamiltonian path in the union
+// Condition 2 of Assumption 1 (docs/theory.md section 2): a directed Hamiltonian path in the union
 // graph, which has an edge j -> k whenever k attends to j (j != k) in some pattern.
 //
 // Search order: the obvious token orders, polynomial refutations (sources/sinks, strongly
@@ -20,7 +20,7 @@ namespace sparsecert {
 
 // The union graph as in-neighbour lists: row k = (union over l of A_k^l) minus {k}, i.e. the
 // tokens j with an edge j -> k.
-Layer union_graph(const Pattern& pattern);
+Layer union_graph(CheckedPattern pattern);
 
 struct HamiltonianOptions {
     // Budget for the whole search in seconds: the DFS's share below, then the exact (Z3) stage,
@@ -33,12 +33,12 @@ struct HamiltonianOptions {
     double dfs_timeout_seconds = 10;
     // The exact stage runs only on union graphs up to this size (the successor + ordering
     // encoding has one Boolean per edge, about 500 bytes of SMT-LIB per edge, and Z3 parses
-    // about 5 MB/s; algorithms.md section 1.5). Larger: "undetermined".
+    // about 5 MB/s; docs/algorithms.md section 1.5). Larger: "undetermined".
     std::uint32_t z3_max_vertices = 5000;
     std::uint64_t z3_max_edges = 100'000;
 };
 
-// Evidence for "no Hamiltonian path", checkable by a small program (issue 3 certificates).
+// Evidence for "no Hamiltonian path", checkable by a small program (check-certificate; docs/trust.md).
 struct HamiltonianRefutation {
     // "sources": two tokens that no other token feeds (in-degree 0 in the union graph);
     // "sinks": two tokens that feed no other token (out-degree 0);
@@ -68,14 +68,14 @@ struct HamiltonianResult {
     std::optional<HamiltonianRefutation> refutation;
 };
 
-HamiltonianResult find_hamiltonian_path(const Pattern& pattern, const HamiltonianOptions& options = {});
+HamiltonianResult find_hamiltonian_path(CheckedPattern pattern, const HamiltonianOptions& options = {});
 
 // Checks a candidate path (a permutation of [n], each token attending to its predecessor).
 bool is_hamiltonian_path(const Pattern& pattern, std::span<const token_t> path);
 
 // The exact encoding of "the union graph (in-neighbour lists, as returned by union_graph) has a
 // Hamiltonian path" as portable SMT-LIB 2.6 (QF_LIA), ending in (check-sat): successor + ordering
-// (algorithms.md section 1.5), never the position encoding. Bool s_u_v per edge u -> v, Bool b_v /
+// (docs/algorithms.md section 1.5), never the position encoding. Bool s_u_v per edge u -> v, Bool b_v /
 // e_v for "v begins / ends the path", Int p_v in [0, n-1]; exactly one selected edge or b_v into
 // every v, exactly one selected edge or e_v out of every v (sequential-counter at-most-one),
 // exactly one b and one e, s_u_v => p_v = p_u + 1, b_v => p_v = 0, e_v => p_v = n - 1.

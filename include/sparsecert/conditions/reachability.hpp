@@ -1,4 +1,4 @@
-// Condition 3 of Assumption 1 (theory.md section 2): the reachability sets
+// Condition 3 of Assumption 1 (docs/theory.md section 2): the reachability sets
 //   S_k^1 = A_k^1,   S_k^t = union over j in A_k^{L(t)} of S_j^{t-1},   L(t) = ((t-1) mod p) + 1,
 // and the mixing depth s = the smallest t with S_k^t = [n] for every k.
 //
@@ -18,7 +18,7 @@
 
 namespace sparsecert {
 
-// Which engine decides (algorithms.md section 2). `automatic` tries them cheapest first:
+// Which engine decides (docs/algorithms.md section 2). `automatic` tries them cheapest first:
 //   intervals     every A_k^l is one contiguous run containing k, run ends nondecreasing in k
 //                 (windows): S_k^t is an interval, decided by composing the run-end maps;
 //   certificates  hub certificate (upper bound U) + witness pair (lower bound), with
@@ -53,7 +53,7 @@ struct ReachabilityResult {
     std::optional<std::pair<token_t, token_t>> below_s_witness;
     // When the hub certificate decided s: (h, t1) with S_h^{t1} = [n] and, through the layers
     // t1+1..s alone, h reaching every token k (the column M_{L(s)} ... M_{L(t1+1)} e_h is all
-    // ones), so that S^s = J (algorithms.md section 2.1).
+    // ones), so that S^s = J (docs/algorithms.md section 2.1).
     std::optional<std::pair<token_t, std::uint64_t>> hub;
     // Bounds on s when holds is true but s is empty: existence was proven (a hub certificate, or
     // self-attention and a strongly connected union graph) but not s itself within the budgets.
@@ -73,10 +73,10 @@ struct ReachabilityResult {
     std::string reason;        // one line, for humans
 };
 
-ReachabilityResult check_reachability(const Pattern& pattern, const ReachabilityOptions& options = {});
+ReachabilityResult check_reachability(CheckedPattern pattern, const ReachabilityOptions& options = {});
 
 // S_k^t for one token k and one t >= 1, computed directly from the definition (a backward
 // propagation through t layers, O(t * connections)). For certificates, tests and small checks.
-std::vector<token_t> reachability_set(const Pattern& pattern, token_t k, std::uint64_t t);
+std::vector<token_t> reachability_set(CheckedPattern pattern, token_t k, std::uint64_t t);
 
 }  // namespace sparsecert

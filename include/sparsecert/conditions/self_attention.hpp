@@ -1,4 +1,4 @@
-// Condition 1 of Assumption 1 (theory.md section 2): k in A_k^l for every token k and pattern l.
+// Condition 1 of Assumption 1 (docs/theory.md section 2): k in A_k^l for every token k and pattern l.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +15,6 @@ struct SelfAttentionResult {
     std::vector<std::pair<std::size_t, token_t>> missing;  // the first ones, by pattern then token
 };
 
-SelfAttentionResult check_self_attention(const Pattern& pattern, std::size_t max_listed = 20);
+SelfAttentionResult check_self_attention(CheckedPattern pattern, std::size_t max_listed = 20);
 
 }  // namespace sparsecert

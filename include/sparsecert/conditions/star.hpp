@@ -1,4 +1,4 @@
-// The star graph of BigBird's Theorem 1 (Zaheer et al. 2020, Definition 1; theory.md section 5).
+// The star graph of BigBird's Theorem 1 (Zaheer et al. 2020, Definition 1; docs/theory.md section 5).
 //
 // As stated, the hub x_0 is an *extra* token added to the sequence (fixed input, output dropped):
 // the star S on {x_0} and the n input tokens has N(i) = {x_0, i} for every input token i and
@@ -24,14 +24,14 @@ struct StarResult {
 // pattern every input token i attends to i and to h, and h attends to every input token.
 // (Whether every layer uses the same graph is the separate check same_graph_in_every_layer.)
 // O(n + connections).
-StarResult check_star(const Pattern& pattern);
+StarResult check_star(CheckedPattern pattern);
 
 // Whether every layer uses the same attended sets (p = 1, or all patterns equal): BigBird's
 // theorem has one graph D for all layers.
-bool same_graph_in_every_layer(const Pattern& pattern);
+bool same_graph_in_every_layer(CheckedPattern pattern);
 
 // The adaptation with an ordinary input token as hub: the smallest input token that attends to
 // all n tokens and is attended by all n, in every pattern. Not a hypothesis of any theorem.
-std::optional<token_t> find_in_sequence_hub(const Pattern& pattern);
+std::optional<token_t> find_in_sequence_hub(CheckedPattern pattern);
 
 }  // namespace sparsecert

@@ -1,4 +1,4 @@
-// The constructive network of Yun et al. 2020 (theory.md section 4, Step 2), built exactly.
+// The constructive network of Yun et al. 2020 (docs/theory.md section 4, Step 2), built exactly.
 //
 // For a pattern that satisfies Assumption 1, a Hamiltonian path gamma of its union graph and the
 // mixing depth s, the network g_bar is
@@ -100,12 +100,12 @@ struct Construction {
 };
 
 // Where the all-max stage starts (the pattern index) for this path and these options.
-std::size_t all_max_phase(const Pattern& pattern, std::span<const token_t> path, const ConstructionOptions& options);
+std::size_t all_max_phase(CheckedPattern pattern, std::span<const token_t> path, const ConstructionOptions& options);
 
 // Stages (a) and (b) for an explicit path and s (s must be the mixing depth for the phase the
 // all-max stage starts at: all_max_phase(), or 0 with pad_to_first_pattern). Throws NotApplicable
 // when a pattern lacks self-attention, the path is not a Hamiltonian path, n < 2, m < 2 or d < 1.
-Construction build_contextual_mapping(const Pattern& pattern, std::span<const token_t> path, std::uint64_t s,
+Construction build_contextual_mapping(CheckedPattern pattern, std::span<const token_t> path, std::uint64_t s,
                                       const ConstructionOptions& options);
 
 // What Assumption 1 gives for this pattern, through the library's own checks.
@@ -119,11 +119,11 @@ struct Applicability {
 // Checks self-attention, finds a Hamiltonian path (find_hamiltonian_path) and s for the right
 // phase (check_reachability on the pattern rotated to that phase). Throws NotApplicable with the
 // reason when a condition fails or is undetermined.
-Applicability check_applicability(const Pattern& pattern, const ConstructionOptions& options,
+Applicability check_applicability(CheckedPattern pattern, const ConstructionOptions& options,
                                   const Progress& progress = {});
 
 // The convenience form: check_applicability, then build_contextual_mapping.
-Construction build_contextual_mapping(const Pattern& pattern, const ConstructionOptions& options,
+Construction build_contextual_mapping(CheckedPattern pattern, const ConstructionOptions& options,
                                       const Progress& progress = {});
 
 // One entry of the value-mapping table: the code of one (input, column) after the contextual
@@ -139,8 +139,8 @@ struct CodeValue {
 void add_value_mapping(Construction& construction, std::vector<CodeValue> table);
 
 // The mixing depth for patterns used from `phase` on: the least t with S_k^t = [n] for every k,
-// computed from the definition (theory.md section 2) with bitsets; nullopt when none up to
+// computed from the definition (docs/theory.md section 2) with bitsets; nullopt when none up to
 // `limit`. For tests and for checking s independently of check_reachability.
-std::optional<std::uint64_t> mixing_depth_from(const Pattern& pattern, std::size_t phase, std::uint64_t limit);
+std::optional<std::uint64_t> mixing_depth_from(CheckedPattern pattern, std::size_t phase, std::uint64_t limit);
 
 }  // namespace sparsecert

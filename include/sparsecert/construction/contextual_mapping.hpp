@@ -1,4 +1,4 @@
-// The exact checks of the construction (theory.md section 4), in rational arithmetic only:
+// The exact checks of the construction (docs/theory.md section 4), in rational arithmetic only:
 //   - quantization: every row's entry-wise map, composed exactly over the whole real line, is the
 //     grid rounding on [1, n + 1) and the sentinel outside;
 //   - selective shift: at every shift layer, on every checked input, only gamma(i) can be in the
@@ -92,7 +92,7 @@ struct ConstructReport {
     ContextualMappingCheck contextual_mapping;
     TargetCheck matches_target;
     std::uint64_t failure_count = 0;
-    std::vector<Failure> failures;      // the first max_failures, in a deterministic order
+    std::vector<Failure> failures;      // the first max_failures and the first of each check, deterministic order
 
     bool holds() const {
         return quantization.holds && selective_shift.holds && contextual_mapping.holds && matches_target.holds;
@@ -109,15 +109,17 @@ ConstructReport check_construction(Construction construction, const Pattern& pat
 // Stage (a) alone (used by check_construction).
 QuantizationCheck check_quantization(const Construction& construction, std::vector<Failure>* failures = nullptr);
 
-// The layer counts of each stage next to the paper's formulas.
+// The layer counts of each stage next to the formulas for them: reconstructions of the paper's
+// counts (docs/construction.md), not quoted from it.
 struct StageRow {
     std::string stage;
     std::uint64_t layers = 0;
-    std::string formula;                // the paper's count, e.g. "p(n-1)delta^-d = 12"
+    std::string formula;                // the reconstructed count, e.g. "p(n-1)delta^-d = 12"
     std::string note;                   // why they differ, when they do
 };
 std::vector<StageRow> stage_table(const ConstructReport& report);
-// The paper's p(n-1)delta^{-d} + s (with the paper's s when known).
+// The reconstructed count p(n-1)delta^{-d} + s of the contextual mapping (with the paper's s, from
+// pattern 0, when known).
 std::uint64_t formula_layers(const ConstructReport& report);
 
 // `sparsecert construct --json` (docs/construction.md, "Output").

@@ -1,4 +1,4 @@
-// The modified sparse Transformer g_bar of theory.md section 4, Step 2: hardmax attention and
+// The modified sparse Transformer g_bar of docs/theory.md section 4, Step 2: hardmax attention and
 // activations from the class Phi, with exact rational weights.
 //
 // A network is a positional embedding E (added to the d x n input) followed by a sequence of
@@ -6,7 +6,7 @@
 // attention uses pattern (start_phase + t) mod p, and in which only one half is non-zero:
 //   - a token-wise feed-forward layer with hidden width 1: x -> x + w2 phi(w1 . x + b1), phi in Phi;
 //   - a sparse attention layer: 2 heads of size 1 with hardmax, over the attended sets A_k of its
-//     pattern (theory.md section 1, with sigma_H for rho);
+//     pattern (docs/theory.md section 1, with sigma_H for rho);
 //   - an identity layer: an attention slot whose output weights are zero (the construction puts one
 //     where the cycle's pattern lacks the edge it needs).
 // Treating every layer as a block keeps "which pattern does this layer use" a function of its index
@@ -99,7 +99,7 @@ struct IdentityLayer {
     friend bool operator==(const IdentityLayer&, const IdentityLayer&) = default;
 };
 
-// The construction's stages (theory.md section 4, Step 2), for reports; evaluation ignores them.
+// The construction's stages (docs/theory.md section 4, Step 2), for reports; evaluation ignores them.
 enum class Stage {
     quantization,               // (a) token-wise rounding to the grid, sentinel outside
     selective_shift,            // (b) the sparse selective-shift sweep (attention and identity layers)

@@ -4,7 +4,7 @@
 // denominator). It is the *interface* type: weights, embedding, codes, thresholds. The evaluators do
 // not compute with it: they compile a network into integer numerators over one shared denominator
 // (src/construction/network_engine.hpp), which was measured much faster than canonicalising rationals
-// (algorithms.md section 3; docs/performance.md, "construct"). Only the C header <gmp.h> is included
+// (docs/algorithms.md section 3; docs/performance.md, "construct"). Only the C header <gmp.h> is included
 // here, so the gmpxx expression templates stay out of the public headers.
 #pragma once
 

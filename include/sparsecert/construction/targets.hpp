@@ -1,4 +1,4 @@
-// Target functions f: [0,1)^{d x n} -> R^{d x n} for the construction (theory.md section 4, Step 1),
+// Target functions f: [0,1)^{d x n} -> R^{d x n} for the construction (docs/theory.md section 4, Step 1),
 // each with a Lipschitz constant, selected by name.
 //
 // The network reproduces f_bar, the function that is constant on every grid cube and equals f at

@@ -1,4 +1,4 @@
-// The error budget of the proof (theory.md sections 3 and 4): how the real network g is made
+// The error budget of the proof (docs/theory.md sections 3 and 4): how the real network g is made
 // eps/3-close to g_bar, with every constant computed rather than guessed.
 //
 // The argument (docs/approximate.md, "The budget", has the details):

@@ -1,4 +1,4 @@
-// The four-ReLU form of an activation of the class Phi (theory.md section 4, Step 3: each phi in
+// The four-ReLU form of an activation of the class Phi (docs/theory.md section 4, Step 3: each phi in
 // Phi is replaced "by four ReLUs that agree with it outside two intervals of width epsilon", which
 // is why the final network is in ST^{2,1,4}, hidden width 4; Step 3 of the proofs in Yun et al.,
 // ICLR 2020, arXiv:1912.10077, and NeurIPS 2020, arXiv:2006.04862). The formula below is this
@@ -21,7 +21,8 @@
 // (docs/prove.md), checked over every real t by Z3 and cvc5. The anchor needs a constant piece:
 // a linear anchor s t + b would need two more ReLUs (t = ReLU(t) - ReLU(-t)).
 //
-// Note: the softmax/ReLU network of issue 5 builds the same form; the two may need merging.
+// relu_form.hpp builds the form the real network g uses (sparsecert approximate); this one is the
+// form whose agreement the obligations state.
 #pragma once
 
 #include <array>

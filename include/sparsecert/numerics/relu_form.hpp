@@ -1,4 +1,4 @@
-// Step 3 of the proof (theory.md section 4): every activation phi of the class Phi becomes a sum of
+// Step 3 of the proof (docs/theory.md section 4): every activation phi of the class Phi becomes a sum of
 // at most four ReLUs that agrees with phi outside at most two intervals of width epsilon. This is
 // why the real network g has hidden width 4 (ST^{2,1,4}).
 //

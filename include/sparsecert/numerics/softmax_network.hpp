@@ -1,9 +1,9 @@
-// The real sparse Transformer g of theory.md section 4, Step 3: the exact hardmax network g_bar
+// The real sparse Transformer g of docs/theory.md section 4, Step 3: the exact hardmax network g_bar
 // (network.hpp) with every hardmax sigma_H replaced by softmax rho[t .] at a per-layer temperature
 // t, and every activation phi in Phi replaced by its four-ReLU form (relu_form.hpp) with ramp width
 // epsilon. Same embedding, same layer/pattern cycle, same weights otherwise.
 //
-// As ST blocks (theory.md section 1): an attention layer has two heads of size one,
+// As ST blocks (docs/theory.md section 1): an attention layer has two heads of size one,
 //   head i at column k: W_O^i W_V^i X_{A_k} softmax[t (W_K^i X_{A_k})^T (W_Q^i X_k + b^i)],
 // (the query bias b^i is the threshold of the selective shift, as in g_bar: docs/construction.md,
 // "Deviations", "attention"); a feed-forward layer x -> x + W2 ReLU(W1 x + b1) + b2 with hidden
@@ -69,7 +69,7 @@ SoftmaxNetwork to_softmax_network(const Network& hardmax, const std::vector<Rati
 // The same network with every temperature multiplied by `scale` (> 0): the sweep over t.
 SoftmaxNetwork scale_temperatures(SoftmaxNetwork network, const Rational& scale);
 
-// Membership in ST^{h,m,r}, read off the layers as built (theory.md section 1).
+// Membership in ST^{h,m,r}, read off the layers as built (docs/theory.md section 1).
 struct STClass {
     std::uint32_t heads = 0;         // largest number of heads in an attention layer
     std::uint32_t head_size = 0;     // rows of W_Q, W_K, W_V per head (1: the weights are vectors)

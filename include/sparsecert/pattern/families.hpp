@@ -1,5 +1,5 @@
-// Generators for the sparsity-pattern families of the literature (theory.md section 6,
-// shared/reference/patterns.md). Each returns exact CSR layers; docs/families.md states the rule
+// Generators for the sparsity-pattern families of the literature (docs/theory.md section 6; the
+// source code each follows is named in docs/families.md). Each returns exact CSR layers; docs/families.md states the rule
 // and its source for every family. Tokens are 0-based; "k attends j" means j is in A_k.
 #pragma once
 

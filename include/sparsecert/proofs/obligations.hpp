@@ -1,4 +1,4 @@
-// SMT proof obligations for the construction of Yun et al. 2020 (theory.md section 4, Step 2):
+// SMT proof obligations for the construction of Yun et al. 2020 (docs/theory.md section 4, Step 2):
 // each key step of the network g_bar, stated for every real input (or every integer grid code)
 // instead of the grid points `construct` checks, and written as one SMT-LIB 2 file that asserts
 // the *negation* of the claim: "unsat" proves the claim, a model is an input that breaks it.

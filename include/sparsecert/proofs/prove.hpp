@@ -1,5 +1,5 @@
 // Discharging proof obligations (obligations.hpp): write one SMT-LIB 2 file per obligation, run
-// Z3 on it through the C++ API and, when installed, cvc5 on the very same file (algorithms.md
+// Z3 on it through the C++ API and, when installed, cvc5 on the very same file (docs/algorithms.md
 // section 4.1), and report obligation / Z3 / cvc5 with any "sat" model shown as the input that
 // breaks the claim (docs/prove.md).
 #pragma once

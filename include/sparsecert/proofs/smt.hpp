@@ -1,5 +1,5 @@
 // Running SMT solvers on SMT-LIB 2 text: Z3 through its C++ API, cvc5 through its command-line
-// program on the same file (algorithms.md section 4.1: one obligation, two solvers).
+// program on the same file (docs/algorithms.md section 4.1: one obligation, two solvers).
 //
 // Why two routes: Debian 12's cvc5 1.0.3 has no public SMT-LIB parser API, so the independent
 // re-check runs the `cvc5` binary on the very file Z3 parsed. Both answers are about the same
@@ -44,7 +44,7 @@ struct SolverRun {
 
 // Runs Z3 (C++ API) on SMT-LIB 2 text. Commands other than declarations, definitions and
 // assertions (set-logic, set-option, check-sat, get-*) are dropped before the text reaches the
-// API: Z3's parser rejects some options after initialisation (algorithms.md section 4.1) and the
+// API: Z3's parser rejects some options after initialisation (docs/algorithms.md section 4.1) and the
 // API drives the check itself.
 SolverRun run_z3(const std::string& smt2, double timeout_seconds, const Progress& progress = {},
                  const std::string& progress_label = "z3");

@@ -34,7 +34,7 @@ std::string loglog_chart(const LogLogChart& chart);
 
 // One panel per layer: row k (top to bottom) is the query token, column j the key token; a dark
 // cell is j in A_k^l. A diagonal cell that is missing (k not in A_k^l: condition 1 of Assumption 1
-// fails, theory.md section 2) is outlined in red.
+// fails, docs/theory.md section 2) is outlined in red.
 std::string mask_heatmap(const Pattern& pattern, std::string_view title);
 
 }  // namespace sparsecert::plot

@@ -1,7 +1,7 @@
 // The generated report (`sparsecert report`, docs/report.md): every pattern of a catalogue at
-// several sizes, with the conditions of Assumption 1 (theory.md section 2), the verdict of every
-// registered theorem (theory.md section 5), the contextual-mapping depth p(n-1)delta^{-d} + s
-// (theory.md section 4, stage (b)), the growth of the connections in n, the reason and certificate
+// several sizes, with the conditions of Assumption 1 (docs/theory.md section 2), the verdict of every
+// registered theorem (docs/theory.md section 5), the contextual-mapping depth p(n-1)delta^{-d} + s
+// (docs/theory.md section 4, stage (b)), the growth of the connections in n, the reason and certificate
 // summary of every failure, pictures, and the construction at a tiny size.
 //
 // build_report() computes the model; render_markdown/render_html/to_json turn it into the three
@@ -38,7 +38,7 @@ struct ReportOptions {
     std::uint64_t max_connections = std::uint64_t{1} << 26;
     std::uint64_t probe_size = 1024;      // up to this many tokens a pattern is always built
     token_t heatmap_n = 64;               // the size of the mask heatmaps (0: none)
-    // The construction summary (sparsecert construct, theory.md section 4) at n = construct_n,
+    // The construction summary (sparsecert construct, docs/theory.md section 4) at n = construct_n,
     // d = 1, delta = 1/2, target "mean", checked on every grid input (0: none).
     token_t construct_n = 8;
     double timeout_seconds = 60;          // per search, as verify-pattern --timeout

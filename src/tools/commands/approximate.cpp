@@ -136,8 +136,7 @@ int run_approximate(tools::Context& context, const ApproximateArgs& a) {
     if (!a.plot.empty() && sweep_request.kind.empty()) throw tools::UsageError{"--plot", "needs --sweep"};
 
     const std::string name = tools::display_name(a.file);
-    tools::StatusLine status(context.quiet());
-    status.set_prefix(name + ": ");
+    tools::StatusLine status(context.quiet(), name + ": ");
     o.progress = status.callback();
     const Pattern pattern = tools::load_pattern(a.file, a.n, o.progress, a.max_connections);
 
@@ -177,8 +176,10 @@ tools::Action approximate_command(CLI::App& app, tools::Context& context) {
     auto a = std::make_shared<ApproximateArgs>();
     app.description("Build the real sparse Transformer g (softmax attention with per-layer temperatures from the "
                     "measured margins, four-ReLU feed-forward layers) from the exact construction g_bar, evaluate it in "
-                    "MPFR, and estimate d_q(f, f_bar), d_q(f_bar, g_bar), d_q(g_bar, g) and d_q(f, g) by Monte Carlo "
-                    "with confidence intervals, next to the eps/3 budget of the proof (docs/approximate.md).");
+                    "MPFR, and bound d_q(f, f_bar) (analytic), d_q(f_bar, g_bar) (0), d_q(g_bar, g) (every grid cube "
+                    "plus the ReLU ramps, with a first-order rounding model) and so d_q(f, g), next to the eps/3 budget "
+                    "of the proof; Monte Carlo samples give a confidence interval for d_q(f, f_bar) and show g off the "
+                    "ramps (docs/approximate.md).");
     app.add_option("PATTERN", a->file, tools::pattern_file_help)->required();
     tools::add_grid_options(app, a->grid, "grid step 1/M (M >= 2)");
     app.add_option("--target", a->target, "target function: token, mean, max, next, sin")->required();

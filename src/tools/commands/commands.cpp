@@ -13,6 +13,7 @@ std::span<const Command> subcommands() {
          prove_command},
         {"report", "run the catalogue at several sizes and write report.md, report.html and report.json",
          report_command},
+        {"repair", "the fewest connections that make a failing pattern satisfy a theorem, re-verified", repair_command},
     };
     return table;
 }

@@ -15,6 +15,7 @@ tools::Action construct_command(CLI::App& app, tools::Context& context);    // t
 tools::Action approximate_command(CLI::App& app, tools::Context& context);  // the real network g and the error budget
 tools::Action prove_command(CLI::App& app, tools::Context& context);        // SMT proof obligations (Z3, cvc5)
 tools::Action report_command(CLI::App& app, tools::Context& context);       // the generated report (md, html, json)
+tools::Action repair_command(CLI::App& app, tools::Context& context);       // the fewest connections that make a theorem apply
 
 struct Command {
     const char* name;

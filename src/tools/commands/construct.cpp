@@ -86,8 +86,7 @@ int run_construct(tools::Context& context, const ConstructArgs& a) {
     else throw tools::UsageError{"--evaluator", fmt::format("expected indexed, plain or rational, got '{}'", a.evaluator)};
 
     const std::string name = tools::display_name(a.file);
-    tools::StatusLine status(context.quiet());
-    status.set_prefix(name + ": ");
+    tools::StatusLine status(context.quiet(), name + ": ");
     check.progress = status.callback();
     const Pattern pattern = tools::load_pattern(a.file, a.n, check.progress, a.max_connections);
     Target target;

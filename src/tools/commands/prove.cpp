@@ -51,8 +51,7 @@ int run_prove(tools::Context& context, const ProveArgs& a) {
         throw tools::UsageError{"--cvc5", fmt::format("'{}' is not an executable program", a.cvc5)};
 
     const std::string name = tools::display_name(a.file);
-    tools::StatusLine status(context.quiet());
-    status.set_prefix(name + ": ");
+    tools::StatusLine status(context.quiet(), name + ": ");
     const Progress progress = status.callback();
     const Pattern pattern = tools::load_pattern(a.file, a.n, progress, a.max_connections);
 

@@ -84,8 +84,7 @@ int run_report(tools::Context& context, const ReportArgs& a) {
     else options.source = "the bundled catalogue, patterns/";
     options.files = catalogue_files(a.patterns_dir.empty() ? catalogue_directory() : a.patterns_dir);
 
-    tools::StatusLine status(context.quiet());
-    status.set_prefix(context.prog() + ": ");
+    tools::StatusLine status(context.quiet(), context.prog() + ": ");
     options.progress = status.callback();
     Report report;
     try {

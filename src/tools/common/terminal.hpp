@@ -16,8 +16,9 @@ namespace sparsecert::tools {
 
 class StatusLine {
 public:
-    // quiet: never draw (--quiet).
-    explicit StatusLine(bool quiet = false) : enabled_(!quiet && isatty(STDERR_FILENO) != 0) {}
+    // quiet: never draw (--quiet); prefix: what every line starts with (the file, the command).
+    explicit StatusLine(bool quiet = false, std::string prefix = {})
+        : enabled_(!quiet && isatty(STDERR_FILENO) != 0), prefix_(std::move(prefix)) {}
     ~StatusLine() { clear(); }
     StatusLine(const StatusLine&) = delete;
     StatusLine& operator=(const StatusLine&) = delete;

@@ -1,5 +1,5 @@
 ; sparsecert proof obligation quantization/layer-2
-; construction of Yun et al. 2020 (theorems/yun2020.json; theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
+; construction of Yun et al. 2020 (theorems/yun2020.json; docs/theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
 ; claim: layer 2 (row 0): every real entry in [3/2, 2) becomes 3/2; every other entry, and the other rows, are kept
 ; x_r: the column entering the layer (any real values).
 ; The network's behaviour below is generated from its weights; the last assertion is the negation of

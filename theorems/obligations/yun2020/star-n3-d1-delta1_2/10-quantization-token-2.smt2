@@ -1,5 +1,5 @@
 ; sparsecert proof obligation quantization/token-2
-; construction of Yun et al. 2020 (theorems/yun2020.json; theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
+; construction of Yun et al. 2020 (theorems/yun2020.json; docs/theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
 ; claim: embedding and layers 0..6 on token 2 (offset 2): every real entry x with x + 2 in a cell [1 + j/2, 1 + (j+1)/2) of [1, 4) becomes 1 + j/2, any other becomes S = 11
 ; X_r: the raw input entry (any real value); e_r = X_r + E[r][k].
 ; The network's behaviour below is generated from its weights; the last assertion is the negation of

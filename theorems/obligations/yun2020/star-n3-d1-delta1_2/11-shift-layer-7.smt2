@@ -1,5 +1,5 @@
 ; sparsecert proof obligation shift/layer-7
-; construction of Yun et al. 2020 (theorems/yun2020.json; theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
+; construction of Yun et al. 2020 (theorems/yun2020.json; docs/theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
 ; claim: layer 7 (pattern 0, path position 1, v = 1): on every state the sweep reaches for a valid input, only token 1 changes, and only when its id is v: row 0 gains 2 (id of token 0 - v), the max minus the min of its attended ids
 ; g_r_k: the grid cell of input entry (r, k) (the entry is in [g/m, (g+1)/m)); z_r_k: the state entering the layer, as the quantization and the earlier shift layers leave it: path tokens before position 1 shifted (X_j), token 1 shifted iff its grid code is below 0.
 ; The network's behaviour below is generated from its weights; the last assertion is the negation of

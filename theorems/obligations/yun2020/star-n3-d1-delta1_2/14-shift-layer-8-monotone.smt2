@@ -1,5 +1,5 @@
 ; sparsecert proof obligation shift/layer-8/monotone
-; construction of Yun et al. 2020 (theorems/yun2020.json; theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
+; construction of Yun et al. 2020 (theorems/yun2020.json; docs/theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
 ; claim: layer 8: on every real state, no column's id u . z decreases
 ; z_r_k: any real state entering the layer.
 ; The network's behaviour below is generated from its weights; the last assertion is the negation of

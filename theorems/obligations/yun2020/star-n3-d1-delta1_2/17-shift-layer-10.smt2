@@ -1,5 +1,5 @@
 ; sparsecert proof obligation shift/layer-10
-; construction of Yun et al. 2020 (theorems/yun2020.json; theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
+; construction of Yun et al. 2020 (theorems/yun2020.json; docs/theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
 ; claim: layer 10 (pattern 0, path position 2, v = 5/2): on every state the sweep reaches for a valid input, only token 2 changes, and only when its id is v: row 0 gains 2 (id of token 1 - v), the max minus the min of its attended ids
 ; g_r_k: the grid cell of input entry (r, k) (the entry is in [g/m, (g+1)/m)); z_r_k: the state entering the layer, as the quantization and the earlier shift layers leave it: path tokens before position 2 shifted (X_j), token 2 shifted iff its grid code is below 1.
 ; The network's behaviour below is generated from its weights; the last assertion is the negation of

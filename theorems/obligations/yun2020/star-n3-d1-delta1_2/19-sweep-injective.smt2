@@ -1,5 +1,5 @@
 ; sparsecert proof obligation sweep/injective
-; construction of Yun et al. 2020 (theorems/yun2020.json; theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
+; construction of Yun et al. 2020 (theorems/yun2020.json; docs/theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
 ; claim: the id of the last path token after the sweep, X_2 = K^2 id_0 - (K-1) sum_i K^(2-i) id_i with K = 2, differs for any two different grid inputs
 ; a_g_r_k, b_g_r_k: the grid cells of two inputs; X_i: the ids the shift obligations prove.
 ; The network's behaviour below is generated from its weights; the last assertion is the negation of

@@ -1,5 +1,5 @@
 ; sparsecert proof obligation all-max/interval
-; construction of Yun et al. 2020 (theorems/yun2020.json; theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
+; construction of Yun et al. 2020 (theorems/yun2020.json; docs/theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
 ; claim: every code of every valid input lies in [t_l, t_r] = [273/2, 220]
 ; g_r_k: grid cells of the input; z_r_k: the state after the sweep, as the shift obligations prove it; code_k = u . z_k after the all-max layers (built from their weights).
 ; The network's behaviour below is generated from its weights; the last assertion is the negation of

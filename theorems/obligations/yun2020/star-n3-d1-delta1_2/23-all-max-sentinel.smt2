@@ -1,5 +1,5 @@
 ; sparsecert proof obligation all-max/sentinel
-; construction of Yun et al. 2020 (theorems/yun2020.json; theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
+; construction of Yun et al. 2020 (theorems/yun2020.json; docs/theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
 ; claim: every state with all ids >= 1 and one id >= S = 11 gets every code >= t_r + delta/2 = 881/4 (outside [t_l, t_r] and the value mapping's window)
 ; z_r_k: any real state entering the all-max stage with those ids.
 ; The network's behaviour below is generated from its weights; the last assertion is the negation of

@@ -1,5 +1,5 @@
 ; sparsecert proof obligation relu/phi-0
-; construction of Yun et al. 2020 (theorems/yun2020.json; theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
+; construction of Yun et al. 2020 (theorems/yun2020.json; docs/theory.md section 4) for the pattern star (n = 3, p = 1), d = 1, delta = 1/2, path 0 -> 1 -> 2
 ; claim: the four-ReLU form (eps = 1/8) of the phi of layer 0 (breakpoints 0, 3) equals phi for every real t outside (-1/8, 0) and (23/8, 3)
 ; four_relu_form.hpp gives the formula.
 ; The network's behaviour below is generated from its weights; the last assertion is the negation of
