@@ -4,13 +4,19 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "cli_support.hpp"
+#include "sparsecert/certify/coq_export.hpp"
+#include "sparsecert/construction/construction.hpp"
+#include "sparsecert/construction/network.hpp"
 #include "sparsecert/pattern/catalogue.hpp"
+#include "sparsecert/pattern/pattern_io.hpp"
 
 using nlohmann::json;
 using sparsecert::testing::CommandResult;
@@ -224,4 +230,127 @@ TEST_CASE("coq: a malformed certificate is bad input", "[coq]") {
     auto name = run_tool("check-certificate", "--coq " + temp_dir() + "/not-a-module.v " + file + " " + bad);
     CHECK(name.status == 2);
     CHECK(name.err.find("--coq: a Coq file is named MODULE.v") != std::string::npos);
+}
+
+namespace {
+
+// Decimal text of an integer-valued Rational.
+std::string integer(const sparsecert::Rational& r) {
+    REQUIRE(r.is_integer());
+    return r.str();
+}
+
+// A Coq file that evaluates the definitions of theorems/coq/Construction.v on one instance and
+// states that they give exactly what build_contextual_mapping built: the constants, the layer
+// counts of each stage, and the code of every column of every grid input (evaluated here by the
+// network evaluator in exact rationals, through every layer of stages (a) and (b)).
+std::string construction_agreement(const std::string& pattern_file, std::optional<std::uint64_t> n,
+                                   const sparsecert::ConstructionOptions& o) {
+    using sparsecert::Rational;
+    const sparsecert::Pattern pattern = sparsecert::load_pattern_file(source_path(pattern_file), n);
+    const sparsecert::Construction c = sparsecert::build_contextual_mapping(pattern, o);
+    const Rational m(o.m);
+    std::ostringstream v;
+    v << "From Coq Require Import Arith NArith ZArith List.\n"
+      << "From Sparsecert Require Import Sets Theory Checkers Construction ContextualMapping.\nImport ListNotations.\n"
+         "Local Open Scope N_scope.\n\n"
+      << sparsecert::coq_pattern(pattern) << "Local Open Scope Z_scope.\n"
+      << "Definition o : options := {| opt_m := " << o.m << "; opt_d := " << o.d << "; opt_phase := " << c.sweep_phase
+      << "; opt_s := " << c.s << "; opt_pad := " << (o.all_max_start == sparsecert::AllMaxStart::pad_to_first_pattern ? "true" : "false")
+      << " |}.\nDefinition gamma : list N := [";
+    for (std::size_t i = 0; i < c.path.size(); ++i) v << (i ? "; " : "") << c.path[i] << "%N";
+    const std::string args = std::to_string(o.m) + " " + std::to_string(o.d) + " " + std::to_string(c.n);
+    const std::string sargs = args + " " + std::to_string(c.s);
+    v << "].\n\nLemma agree_constants : (K_of " << o.m << " " << o.d << ", C_of " << sargs << ", sentinel " << sargs
+      << ", X_low " << args << ", X_high " << args << ", t_low " << sargs << ", t_high " << sargs << ") = ("
+      << integer(c.shift_multiplier) << ", " << integer(c.all_max_multiplier) << ", " << integer(c.sentinel) << ", "
+      << integer(m * c.id_low) << ", " << integer(m * c.id_high) << ", " << integer(m * c.t_l) << ", "
+      << integer(m * c.t_r) << ").\nProof. vm_compute. reflexivity. Qed.\n\n"
+      << "Lemma agree_layers : (length (fst (sweep_layers P o gamma)), length (filter is_identity (fst (sweep_layers P o gamma))), "
+         "length (padding_layers P o gamma), all_max_phase P o gamma, length (network P o gamma)) = ("
+      << c.sweep.size() << ", " << c.identity_layers << ", " << c.padding.size() << ", " << c.all_max_phase << ", "
+      << c.all_max.last - c.quantization.last << ")%nat.\nProof. vm_compute. reflexivity. Qed.\n\n";
+    // Every grid input, in the order of its digits (token-major within each row).
+    const sparsecert::NetworkEvaluator eval(c.network, pattern, sparsecert::Evaluator::rational);
+    const std::size_t entries = std::size_t(c.d) * c.n;
+    std::uint64_t inputs = 1;
+    for (std::size_t e = 0; e < entries; ++e) inputs *= o.m;
+    std::ostringstream in, expected;
+    for (std::uint64_t index = 0; index < inputs; ++index) {
+        sparsecert::Matrix x(c.d, c.n);
+        std::vector<std::uint64_t> a(c.n, 0);
+        std::uint64_t rest = index;
+        for (std::uint32_t i = 0; i < c.d; ++i)
+            for (std::uint32_t k = 0; k < c.n; ++k) {
+                const std::uint64_t digit = rest % o.m;
+                rest /= o.m;
+                x.at(i, k) = Rational(static_cast<long long>(digit), o.m);
+                std::uint64_t weight = 1;
+                for (std::uint32_t e = 0; e < i; ++e) weight *= o.m;
+                a[k] += digit * weight;  // m u . L_k
+            }
+        const sparsecert::Matrix out = eval(x, c.all_max.last);
+        in << (index ? ";\n  [" : "  [");
+        expected << (index ? ";\n  [" : "  [");
+        for (std::uint32_t k = 0; k < c.n; ++k) {
+            Rational id;
+            for (std::uint32_t i = 0; i < c.d; ++i) id += c.u[i] * out.at(i, k);
+            in << (k ? "; " : "") << a[k];
+            expected << (k ? "; " : "") << integer(m * id);
+        }
+        in << "]";
+        expected << "]";
+    }
+    v << "Definition inputs : list (list Z) := [\n" << in.str() << "].\n\n"
+      << "Definition expected : list (list Z) := [\n" << expected.str() << "].\n\n"
+      << "Lemma agree_codes : map (codes P o gamma) inputs = expected.\nProof. vm_cast_no_check (eq_refl expected). Qed.\n\n"
+      // The hypotheses of the lemma for this instance, by the checkers, and the lemma itself.
+      << "Lemma wf : WellFormed P.\nProof. apply wf_check_sound. vm_cast_no_check (eq_refl true). Qed.\n"
+      << "Lemma self : SelfAttention P.\nProof. apply (self_check_sound P wf). vm_cast_no_check (eq_refl true). Qed.\n"
+      << "Lemma path : HamiltonianPath P gamma.\nProof. apply path_check_sound. vm_cast_no_check (eq_refl true). Qed.\n"
+      << "Lemma hm : 2 <= opt_m o.\nProof. apply Z.leb_le. vm_cast_no_check (eq_refl true). Qed.\n"
+      << "Lemma hd : (1 <= opt_d o)%nat.\nProof. apply Nat.leb_le. vm_cast_no_check (eq_refl true). Qed.\n"
+      << "Lemma hphase : (opt_phase o < p P)%nat.\nProof. apply Nat.ltb_lt. vm_cast_no_check (eq_refl true). Qed.\n"
+      << "Lemma hn : (2 <= N.to_nat (n P))%nat.\nProof. apply Nat.leb_le. vm_cast_no_check (eq_refl true). Qed.\n"
+      << "Lemma complete : CompleteFrom P (all_max_phase P o gamma) (opt_s o).\n"
+      << "Proof.\n  apply complete_from_rotate; [apply Nat.ltb_lt; vm_cast_no_check (eq_refl true)|].\n"
+      << "  destruct (mixing_check_sound (rotate P (all_max_phase P o gamma)) (opt_s o)) as [_ [H _]];\n"
+      << "    [vm_cast_no_check (eq_refl true)|exact H].\nQed.\n\n"
+      << "Definition lemma_instance := contextual_mapping P o gamma wf self path hm hd hphase hn complete.\n"
+      << "Print Assumptions lemma_instance.\n";
+    return v.str();
+}
+
+}  // namespace
+
+TEST_CASE("coq: the definitions of the construction compute what sparsecert construct builds", "[coq]") {
+    using sparsecert::AllMaxStart;
+    struct Instance {
+        std::string name, file;
+        std::optional<std::uint64_t> n;
+        std::uint32_t d, m;
+        std::size_t start_phase;
+        AllMaxStart start;
+    };
+    const std::vector<Instance> instances = {
+        {"star_4_1_4", "patterns/star.json", 4, 1, 4, 0, AllMaxStart::actual_phase},
+        {"window_5_1_3", "patterns/sliding-window.json", 5, 1, 3, 0, AllMaxStart::actual_phase},
+        {"star_3_2_2", "patterns/star.json", 3, 2, 2, 0, AllMaxStart::actual_phase},
+        // p = 2 with identity layers in the sweep; the all-max stage at the actual phase, or padded.
+        {"fixed_4_1_3", "patterns/fixed.json", 4, 1, 3, 0, AllMaxStart::actual_phase},
+        {"fixed_4_1_3_pad", "patterns/fixed.json", 4, 1, 3, 0, AllMaxStart::pad_to_first_pattern},
+        {"strided_5_1_2_phase1", "patterns/strided.json", 5, 1, 2, 1, AllMaxStart::actual_phase},
+    };
+    for (const auto& instance : instances) {
+        sparsecert::ConstructionOptions o;
+        o.d = instance.d;
+        o.m = instance.m;
+        o.start_phase = instance.start_phase;
+        o.all_max_start = instance.start;
+        const std::string file = write_temp("c_agree_" + instance.name + ".v", construction_agreement(instance.file, instance.n, o));
+        auto r = run_coqc(file);
+        INFO(instance.name << ":\n" << r.out);
+        CHECK(r.status == 0);
+        CHECK(r.out.find("Closed under the global context") != std::string::npos);
+    }
 }

@@ -15,7 +15,6 @@
 #include "sparsecert/contextual_mapping.hpp"
 #include "sparsecert/error_budget.hpp"
 #include "sparsecert/families.hpp"
-#include "sparsecert/four_relu_form.hpp"
 #include "sparsecert/hamiltonian.hpp"
 #include "sparsecert/input_error.hpp"
 #include "sparsecert/network.hpp"

@@ -16,7 +16,8 @@
 #include "sparsecert/proofs/obligations.hpp"
 #include "sparsecert/pattern/pattern_io.hpp"
 #include "sparsecert/proofs/prove.hpp"
-#include "sparsecert/numerics/four_relu_form.hpp"
+#include "sparsecert/numerics/approximation.hpp"
+#include "sparsecert/numerics/relu_form.hpp"
 #include "sparsecert/proofs/smt.hpp"
 
 using namespace sparsecert;
@@ -153,7 +154,14 @@ TEST_CASE("prove: the example obligations in theorems/obligations are the ones g
     // theorems/obligations/yun2020/star-n3-d1-delta1_2 holds the files of the reference
     // configuration (theorems/obligations/README.md says how to regenerate them).
     const Pattern p = load_pattern_file(source_path("patterns/star.json"), 3);
-    const auto obligations = generate_obligations(build(p, 1, 2), p);
+    // As `sparsecert prove` writes them: the relu/... obligations at the ramp width g gets.
+    ApproximateOptions plan;
+    plan.d = 1;
+    plan.m = 2;
+    ObligationOptions o;
+    o.relu_epsilon = planned_relu_width(p, plan);
+    CHECK(*o.relu_epsilon == power(Rational(1, 2), 24));
+    const auto obligations = generate_obligations(build(p, 1, 2), p, o);
     const std::string dir = source_path("theorems/obligations/yun2020/star-n3-d1-delta1_2");
     std::size_t files = 0;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) files += entry.path().extension() == ".smt2";
@@ -242,47 +250,39 @@ TEST_CASE("prove: Z3's budget is enforced by the watchdog", "[prove]") {
     CHECK(r.message.starts_with("timeout"));
 }
 
-TEST_CASE("four-ReLU form: equals phi outside the two small intervals", "[prove]") {
-    auto check_form = [](const Phi& phi, const Rational& eps) {
-        const ReluForm form = four_relu_form(phi, eps);
-        REQUIRE(form.error_intervals.size() == phi.breakpoints.size());
-        // Sample points: around every breakpoint and far out on both sides.
-        std::vector<Rational> ts = {Rational(-100), Rational(100)};
-        for (const auto& c : phi.breakpoints)
-            for (int i = -8; i <= 8; ++i) ts.push_back(c + Rational(i, 16));
-        for (const auto& t : ts) {
-            bool in_interval = false;
-            for (const auto& [lo, hi] : form.error_intervals) in_interval = in_interval || (lo < t && t < hi);
-            if (!in_interval) {
-                INFO("t = " << t.str());
-                CHECK(form(t) == phi(t));
-            }
-        }
-    };
-    // The quantization's rounding phi: 0, -t on [0, delta), 0 (jump at delta).
-    Phi rounding{{Rational(0), Rational(1, 2)}, {{0, 0}, {-1, 0}, {0, 0}}};
-    check_form(rounding, Rational(1, 8));
-    // The sentinel phi: constant middle piece, slopes on both sides, jumps at both breakpoints.
-    Phi sentinel{{Rational(0), Rational(3)}, {{-1, 10}, {0, 0}, {-1, 10}}};
-    check_form(sentinel, Rational(1, 8));
-    // A right-anchored phi (constant last piece), and a two-piece ReLU.
-    Phi right{{Rational(-1), Rational(2)}, {{2, 1}, {Rational(1, 3), 5}, {0, 7}}};
-    check_form(right, Rational(1, 4));
-    Phi relu{{Rational(0)}, {{0, 0}, {1, 0}}};
-    check_form(relu, Rational(1, 4));
-    CHECK(four_relu_form(relu, Rational(1, 4))(Rational(-1, 8)) == Rational(0));  // exact inside the interval too
-    // Inside an interval the form ramps: at the midpoint of (1/2 - eps, 1/2) it is between the pieces.
-    const ReluForm f = four_relu_form(rounding, Rational(1, 8));
-    CHECK(f(Rational(7, 16)) != rounding(Rational(7, 16)));
-    // Bad input.
-    Phi no_constant{{Rational(0)}, {{1, 0}, {2, 0}}};
-    CHECK_THROWS_AS(four_relu_form(no_constant, Rational(1, 8)), std::invalid_argument);
-    CHECK_THROWS_AS(four_relu_form(rounding, Rational(1, 2)), std::invalid_argument);
-    CHECK_THROWS_AS(four_relu_form(rounding, Rational(0)), std::invalid_argument);
-    // The obligation generator refuses an epsilon that is not below every gap.
+TEST_CASE("four-ReLU form: the obligations state the form g runs, at g's ramp width", "[prove]") {
+    // The relu/phi-i obligations are generated from relu_form, the very function
+    // to_softmax_network uses for g: their formula is relu_form's, term by term.
     const Pattern p = load_pattern_file(source_path("patterns/star.json"), 3);
     const Construction c = build(p, 1, 2);
+    const Rational eps = power(Rational(1, 2), 70);  // the order of the width g gets (docs/approximate.md)
     ObligationOptions o;
+    o.relu_epsilon = eps;
+    std::size_t relu = 0;
+    for (const auto& ob : generate_obligations(c, p, o)) {
+        if (ob.name.rfind("relu/", 0) != 0) continue;
+        ++relu;
+        INFO(ob.name);
+        CHECK(ob.smt2.find("relu_form, ramp width " + eps.str()) != std::string::npos);
+        CHECK(run_z3(ob.smt2, 30).status == SmtStatus::unsat);
+    }
+    CHECK(relu >= 2);
+    // The form: exact outside the ramps, a ramp inside one, one ramp per jump (none at a kink).
+    Phi rounding{{Rational(0), Rational(1, 2)}, {{0, 0}, {-1, 0}, {0, 0}}};
+    const ReluActivation f = relu_form(rounding, Rational(1, 8));
+    CHECK(relu_form_disagreement(rounding, f).empty());
+    CHECK(f.ramps.size() == 1);  // continuous at 0 (a kink), a jump at 1/2
+    CHECK(f(Rational(7, 16)) != rounding(Rational(7, 16)));
+    Phi kink{{Rational(0)}, {{0, 0}, {1, 0}}};
+    CHECK(relu_form(kink, Rational(1, 4)).ramps.empty());
+    CHECK(relu_form(kink, Rational(1, 4))(Rational(-1, 8)) == Rational(0));
+    // Bad input.
+    Phi no_constant{{Rational(0)}, {{1, 0}, {2, 0}}};
+    CHECK_THROWS_AS(relu_form(no_constant, Rational(1, 8)), std::invalid_argument);
+    Phi two_jumps{{Rational(0), Rational(1, 2)}, {{0, 0}, {0, 1}, {0, 0}}};
+    CHECK_THROWS_AS(relu_form(two_jumps, Rational(1, 2)), std::invalid_argument);
+    CHECK_THROWS_AS(relu_form(rounding, Rational(0)), std::invalid_argument);
+    // The obligation generator refuses an epsilon that is not below every gap.
     o.relu_epsilon = Rational(1, 2);
     CHECK_THROWS_AS(generate_obligations(c, p, o), std::invalid_argument);
 }

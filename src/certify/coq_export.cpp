@@ -112,20 +112,7 @@ struct Writer {
         lemma(name, statement, "apply " + sound_lemma + ". " + by_computation + ".");
     }
 
-    void pattern_data() {
-        for (std::size_t l = 0; l < p.p(); ++l) {
-            out << "Definition A" << l << " : list iset := [\n";
-            for (token_t k = 0; k < p.n; ++k) {
-                out << "  ";
-                write_row(out, p.layers[l].attended(k));
-                out << (k + 1 < p.n ? ";\n" : "\n");
-            }
-            out << "].\n\n";
-        }
-        out << "Definition P : pattern := {| n := " << p.n << "; layers := [";
-        for (std::size_t l = 0; l < p.p(); ++l) out << (l ? "; A" : "A") << l;
-        out << "]; extra := " << coq_list({p.extra_tokens.begin(), p.extra_tokens.end()}) << " |}.\n\n";
-    }
+    void pattern_data() { out << coq_pattern(p); }
 
     void self_attention(const json& c) {
         const auto holds = rd.holds(c, "self_attention");
@@ -443,6 +430,23 @@ struct Writer {
 };
 
 }  // namespace
+
+std::string coq_pattern(const Pattern& p) {
+    std::ostringstream out;
+    for (std::size_t l = 0; l < p.p(); ++l) {
+        out << "Definition A" << l << " : list iset := [\n";
+        for (token_t k = 0; k < p.n; ++k) {
+            out << "  ";
+            write_row(out, p.layers[l].attended(k));
+            out << (k + 1 < p.n ? ";\n" : "\n");
+        }
+        out << "].\n\n";
+    }
+    out << "Definition P : pattern := {| n := " << p.n << "; layers := [";
+    for (std::size_t l = 0; l < p.p(); ++l) out << (l ? "; A" : "A") << l;
+    out << "]; extra := " << coq_list({p.extra_tokens.begin(), p.extra_tokens.end()}) << " |}.\n\n";
+    return out.str();
+}
 
 CoqCertificate coq_certificate(const Pattern& pattern, const std::string& certificate_text,
                                const std::string& certificate_file) {

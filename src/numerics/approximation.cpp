@@ -392,6 +392,12 @@ ApproximateReport approximate(const Pattern& pattern, const ApproximateOptions& 
     return r;
 }
 
+Rational planned_relu_width(const Pattern& pattern, const ApproximateOptions& o) {
+    ApproximateOptions plan = o;
+    plan.samples = 0;  // the budget does not depend on the samples
+    return prepare(pattern, plan, plan.m).budget.relu_width;
+}
+
 Sweep sweep_temperature(const Pattern& pattern, const ApproximateOptions& o, const std::vector<Rational>& scales) {
     const Prepared pr = prepare(pattern, o, o.m);
     const Construction& c = pr.construct.construction;

@@ -23,7 +23,7 @@
 
 #include <fmt/format.h>
 
-#include "sparsecert/numerics/four_relu_form.hpp"
+#include "sparsecert/numerics/relu_form.hpp"
 #include "sparsecert/proofs/smt.hpp"
 
 namespace sparsecert {
@@ -117,14 +117,14 @@ std::string phi_expr(const Phi& phi, const std::string& t) {
     return e;
 }
 
-std::string relu_expr(const ReluForm& form, const std::string& t) {
+// The form g runs (relu_form.hpp): constant + sum of coef ReLU(sign (t - knot)).
+std::string relu_expr(const ReluActivation& form, const std::string& t) {
     Lin e;
-    e.add(form.bias);
-    for (const auto& unit : form.units) {
-        if (unit.coefficient.is_zero()) continue;
-        const std::string z = unit.direction > 0 ? Lin{}.add(1, t).add(-unit.point).str()
-                                                 : Lin{}.add(-1, t).add(unit.point).str();
-        e.add(unit.coefficient, "(ite (> " + z + " 0.0) " + z + " 0.0)");
+    e.add(form.constant);
+    for (const auto& term : form.terms) {
+        const std::string z = term.sign > 0 ? Lin{}.add(1, t).add(-term.knot).str()
+                                            : Lin{}.add(-1, t).add(term.knot).str();
+        e.add(term.coef, "(ite (> " + z + " 0.0) " + z + " 0.0)");
     }
     return e.str();
 }
@@ -643,36 +643,37 @@ Obligation all_max_sentinel(const Construction& c, const Spec& s, const Pattern&
                   "QF_LRA", w, shown, "z_r_k: any real state entering the all-max stage with those ids.");
 }
 
-// Step 3: the four-ReLU form of one phi equals it outside the small intervals.
+// Step 3: the four-ReLU form of one phi, exactly as the real network g builds it (relu_form with
+// g's ramp width), equals phi outside its ramps [c - epsilon, c), one per jump of phi.
 Obligation relu(const Construction& c, const Phi& phi, const Rational& epsilon, std::size_t index,
                 const std::vector<std::size_t>& layers) {
-    const ReluForm form = four_relu_form(phi, epsilon);
+    const ReluActivation form = relu_form(phi, epsilon);
     Writer w;
     std::vector<ShownValue> shown{{"t", "t"}};
     w.declare("t", "Real");
     std::vector<std::string> outside, intervals;
-    for (const auto& [lo, hi] : form.error_intervals) {
-        outside.push_back(fmt::format("(or (<= t {}) (>= t {}))", smt_real(lo), smt_real(hi)));
-        intervals.push_back(fmt::format("({}, {})", lo.str(), hi.str()));
+    for (const auto& [lo, hi] : form.ramps) {
+        outside.push_back(fmt::format("(or (< t {}) (>= t {}))", smt_real(lo), smt_real(hi)));
+        intervals.push_back(fmt::format("[{}, {})", lo.str(), hi.str()));
     }
     const std::string p = w.define("phi_t", phi_expr(phi, "t"));
     const std::string f = w.define("relu_t", relu_expr(form, "t"));
     shown.push_back({p, "phi(t)"});
-    shown.push_back({f, "four-ReLU form(t)"});
-    w.comment("t outside the small intervals");
-    w.assert_(and_of(outside));
+    shown.push_back({f, "four-ReLU form(t), as g runs it"});
+    w.comment("t outside the ramps");
+    if (!outside.empty()) w.assert_(and_of(outside));
     w.comment("negated claim");
     w.assert_("(not (= " + f + " " + p + "))");
     std::vector<std::string> breakpoints;
     for (const auto& b : phi.breakpoints) breakpoints.push_back(b.str());
     return finish(c, fmt::format("relu/phi-{}", index),
-                  fmt::format("the four-ReLU form (eps = {}) of the phi of layer {}{} (breakpoints {}) equals phi for "
-                              "every real t outside {}",
+                  fmt::format("the four-ReLU form g runs (relu_form, ramp width {}) of the phi of layer {}{} "
+                              "(breakpoints {}) equals phi for every real t outside {}",
                               epsilon.str(), layers.front(),
                               layers.size() > 1 ? fmt::format(" and {} more", layers.size() - 1) : "",
                               breakpoints.empty() ? "none" : join(breakpoints, ", "),
                               intervals.empty() ? "no interval" : join(intervals, " and ")),
-                  "QF_LRA", w, shown, "four_relu_form.hpp gives the formula.");
+                  "QF_LRA", w, shown, "relu_form.hpp gives the formula.");
 }
 
 // The distinct phis of the network's feed-forward layers, in order of first use.

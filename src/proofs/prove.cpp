@@ -93,7 +93,7 @@ const char* const legend[] = {
     "sweep/injective         the final id of the path (the path code) determines the grid input",
     "all-max/...             codes distinct within an input and across inputs, in [t_l, t_r]; inputs carrying the",
     "                        sentinel get codes above t_r",
-    "relu/phi-i              the four-ReLU form of a phi equals it outside its two small intervals",
+    "relu/phi-i              the four-ReLU form g runs (relu_form) equals phi outside its ramps",
 };
 
 }  // namespace

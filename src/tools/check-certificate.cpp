@@ -51,6 +51,7 @@
 #include "sparsecert/certify/coq_export.hpp"
 #include "sparsecert/certify/theorems.hpp"
 #include "sparsecert/pattern/pattern_io.hpp"
+#include "checker/replay.hpp"
 #include "sparsecert/support/input_error.hpp"
 #include "sparsecert/support/input_file.hpp"
 #include "sparsecert/support/printable.hpp"
@@ -151,12 +152,9 @@ std::pair<token_t, token_t> token_pair(const json& v, const Pattern& p, const st
     return {as_token(pair[0], p, at(place, 0)), as_token(pair[1], p, at(place, 1))};
 }
 
-// --- The pattern: simple loops over the CSR rows -------------------------------------------------
+// --- The pattern: simple loops over the rows (pattern.hpp) -------------------------------------------------
 
-bool attends(const Pattern& p, std::size_t l, token_t k, token_t j) {
-    auto row = p.layers[l].attended(k);
-    return std::binary_search(row.begin(), row.end(), j);
-}
+bool attends(const Pattern& p, std::size_t l, token_t k, token_t j) { return p.layers[l].attends(k, j); }
 
 // Whether k attends to j in some pattern (edge j -> k of the union graph).
 bool attends_in_some(const Pattern& p, token_t k, token_t j) {
@@ -183,13 +181,13 @@ Transposed transposed_union(const Pattern& p) {
     t.start.assign(std::size_t(p.n) + 1, 0);
     for (const auto& layer : p.layers)
         for (token_t k = 0; k < p.n; ++k)
-            for (token_t j : layer.attended(k)) ++t.start[j + 1];
+            layer.row(k).for_each_token([&](token_t j) { ++t.start[j + 1]; });
     for (token_t j = 0; j < p.n; ++j) t.start[j + 1] += t.start[j];
     t.by.resize(t.start[p.n]);
     std::vector<std::uint64_t> fill(t.start.begin(), t.start.end() - 1);
     for (const auto& layer : p.layers)
         for (token_t k = 0; k < p.n; ++k)
-            for (token_t j : layer.attended(k)) t.by[fill[j]++] = k;
+            layer.row(k).for_each_token([&](token_t j) { t.by[fill[j]++] = k; });
     return t;
 }
 
@@ -212,7 +210,7 @@ std::vector<char> union_search(const Pattern& p, const Transposed* forward, toke
             for (std::uint64_t e = forward->start[u]; e < forward->start[u + 1]; ++e) visit(forward->by[e]);
         else
             for (const auto& layer : p.layers)
-                for (token_t j : layer.attended(u)) visit(j);
+                layer.row(u).for_each_token(visit);
     }
     return seen;
 }
@@ -250,8 +248,9 @@ std::size_t components_without(const Pattern& p, const std::vector<token_t>& rem
     for (const auto& layer : p.layers)
         for (token_t k = 0; k < p.n; ++k)
             if (!gone[k])
-                for (token_t j : layer.attended(k))
+                layer.row(k).for_each_token([&](token_t j) {
                     if (!gone[j]) parent[find(j)] = find(k);
+                });
     std::size_t count = 0;
     for (token_t k = 0; k < p.n; ++k) count += !gone[k] && find(k) == k;
     return count;
@@ -266,36 +265,10 @@ std::vector<char> reach_set(const Pattern& p, token_t k, std::uint64_t t) {
         std::fill(next.begin(), next.end(), 0);
         for (token_t r = 0; r < p.n; ++r)
             if (cur[r])
-                for (token_t j : layer.attended(r)) next[j] = 1;
+                layer.row(r).for_each_token([&](token_t j) { next[j] = 1; });
         cur.swap(next);
     }
     return cur;
-}
-
-// Which of S^1..S^t are complete (S_k^u = [n] for every k), forward for all sources, 64 per
-// machine word: O(t * connections * n / 64). complete[u - 1] for u = 1..t.
-std::vector<char> complete_steps(const Pattern& p, std::uint64_t t) {
-    std::vector<char> complete(t, 1);
-    std::vector<std::uint64_t> cur(p.n), next(p.n);
-    for (token_t base = 0; base < p.n; base += 64) {
-        const token_t width = std::min<token_t>(64, p.n - base);
-        const std::uint64_t all = width == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
-        // cur[k] bit b: source base+b is in S_k^u.
-        for (token_t k = 0; k < p.n; ++k) cur[k] = k >= base && k < base + width ? std::uint64_t{1} << (k - base) : 0;
-        for (std::uint64_t u = 1; u <= t; ++u) {
-            const auto& layer = p.layers[(u - 1) % p.p()];
-            bool full = true;
-            for (token_t k = 0; k < p.n; ++k) {
-                std::uint64_t acc = 0;
-                for (token_t j : layer.attended(k)) acc |= cur[j];
-                next[k] = acc;
-                full &= acc == all;
-            }
-            cur.swap(next);
-            if (!full) complete[u - 1] = 0;
-        }
-    }
-    return complete;
 }
 
 // --- The checker ----------------------------------------------------------------------------------
@@ -304,7 +277,8 @@ class Checker {
 public:
     Checker(const Pattern& p, std::filesystem::path dir, double solver_seconds)
         : p_(p), dir_(std::move(dir)), solver_seconds_(solver_seconds),
-          connections_(std::max<std::uint64_t>(1, p.connections())), words_((std::uint64_t(p.n) + 63) / 64) {}
+          connections_(std::max<std::uint64_t>(1, p.connections())), words_((std::uint64_t(p.n) + 63) / 64),
+          step_cost_(std::max<std::uint64_t>(1, p.description_size() / p.p())) {}
 
     // Checks the whole certificate; the verdict line, then one note per check.
     std::vector<std::string> run(const json& cert) {
@@ -328,6 +302,24 @@ private:
         if (steps > work_budget)
             throw Unconfirmed{what + " needs about " + std::to_string(steps) + " steps, more than the checker's budget of " +
                               std::to_string(work_budget)};
+    }
+
+    // S^1..S^t for every source by the checker's own replay (checker/replay.hpp), within the budget.
+    sparsecert::checker::Completeness replay_steps(std::uint64_t t, bool last_only) const {
+        std::string why;
+        auto r = sparsecert::checker::complete_steps(p_, t, last_only, work_budget, why);
+        if (!r) throw Unconfirmed{why + ", more than the checker's budget of " + std::to_string(work_budget)};
+        return std::move(*r);
+    }
+
+    // Whether j is in S_k^t (by the interval ends when every row is a window, else backwards).
+    bool in_reach_set(token_t k, std::uint64_t t, token_t j) const {
+        if (auto iv = sparsecert::checker::interval_structure(p_)) {
+            const auto [lo, hi] = sparsecert::checker::interval_at(*iv, k, t);
+            return lo <= j && j <= hi;
+        }
+        spend(times(t, step_cost_), "S_k^t for one token k");
+        return sparsecert::checker::backward(p_, k, t).test(j);
     }
 
     void header(const json& cert) const {
@@ -437,7 +429,7 @@ private:
                               " must both be used"};
             for (std::size_t l = 0; l < p_.p(); ++l)
                 for (token_t k = 0; k < p_.n; ++k)
-                    for (token_t j : p_.layers[l].attended(k)) {  // edge j -> k
+                    p_.layers[l].row(k).for_each_token([&](token_t j) {  // edge j -> k
                         if (comp[j] > comp[k])
                             throw Invalid{place + ": edge " + std::to_string(j) + " -> " + std::to_string(k) +
                                           " goes from component " + std::to_string(comp[j]) + " back to " +
@@ -445,7 +437,7 @@ private:
                         if (comp[j] == gap && comp[k] == gap + 1)
                             throw Invalid{place + ": edge " + std::to_string(j) + " -> " + std::to_string(k) +
                                           " joins components " + std::to_string(gap) + " and " + std::to_string(gap + 1)};
-                    }
+                    });
             return "component order confirmed: no edge from component " + std::to_string(gap) + " to the next";
         }
         if (kind == "hall") {
@@ -457,8 +449,9 @@ private:
             std::set<token_t> preds;
             for (token_t y : tokens)
                 for (const auto& layer : p_.layers)
-                    for (token_t j : layer.attended(y))
+                    layer.row(y).for_each_token([&](token_t j) {
                         if (j != y) preds.insert(j);
+                    });
             if (preds.size() + 1 >= tokens.size())
                 throw Invalid{place + ": the " + std::to_string(tokens.size()) + " tokens have " +
                               std::to_string(preds.size()) + " in-neighbours, enough for a path"};
@@ -677,48 +670,31 @@ private:
             const token_t h = as_token(field(hub, "token", at(place, "hub")), p_, place + ".hub.token");
             const std::uint64_t t1 = as_uint(field(hub, "split", at(place, "hub")), place + ".hub.split", s);
             if (t1 < 1) throw Invalid{"reachability.hub.split: must be in 1..s"};
-            spend(times(s, connections_), "the hub certificate of s");
-            auto row = reach_set(p_, h, t1);
-            if (std::find(row.begin(), row.end(), 0) != row.end())
+            spend(times(s, step_cost_), "the hub certificate of s");
+            if (!sparsecert::checker::backward(p_, h, t1).full())
                 throw Invalid{"reachability.hub: S_h^t1 is not all tokens for h = " + std::to_string(h)};
-            std::vector<char> reach(p_.n, 0), next(p_.n, 0);
-            reach[h] = 1;
-            for (std::uint64_t step = t1 + 1; step <= s; ++step) {
-                const auto& layer = p_.layers[(step - 1) % p_.p()];
-                for (token_t k = 0; k < p_.n; ++k) {
-                    next[k] = 0;
-                    for (token_t j : layer.attended(k))
-                        if (reach[j]) {
-                            next[k] = 1;
-                            break;
-                        }
-                }
-                reach.swap(next);
-            }
-            if (std::find(reach.begin(), reach.end(), 0) != reach.end())
+            if (!sparsecert::checker::forward(p_, h, t1 + 1, s).full())
                 throw Invalid{"reachability.hub: some token does not reach hub " + std::to_string(h) + " in layers " +
                               std::to_string(t1 + 1) + ".." + std::to_string(s)};
             how = "complete through hub " + std::to_string(h);
         } else {
-            spend(times(times(s, connections_), words_), "recomputing S^1..S^s for every token");
-            if (!complete_steps(p_, s).back())
+            const auto replay = replay_steps(s, monotone);
+            if (!replay.complete.back())
                 throw Invalid{"reachability.s: S^" + std::to_string(s) + " is not complete: some S_k^s misses a token"};
-            how = "complete for all sources";
+            how = "complete for all sources: " + replay.method;
         }
         if (s > 1 && monotone) {
             // With self-attention S_k^t grows with t: one pair missing from S^{s-1} shows that
             // every S^t, t < s, is incomplete.
             const auto [k, j] = token_pair(field(c, "below_s", place), p_, at(place, "below_s"));
-            spend(times(s, connections_), "the witness that s is minimal");
-            if (reach_set(p_, k, s - 1)[j])
+            if (in_reach_set(k, s - 1, j))
                 throw Invalid{"reachability.below_s: token " + std::to_string(j) + " is in S_" + std::to_string(k) + "^" +
                               std::to_string(s - 1) + ", so it does not show that s is minimal"};
             how += "; minimal by the witness pair";
         } else if (s > 1) {
             // Without self-attention S^t need not grow: an earlier S^t may be complete although
             // S^{s-1} is not, so every t < s is recomputed.
-            spend(times(times(s - 1, connections_), words_), "checking that no S^t with t < s is complete");
-            const auto complete = complete_steps(p_, s - 1);
+            const auto complete = replay_steps(s - 1, false).complete;
             for (std::uint64_t t = 1; t < s; ++t)
                 if (complete[t - 1])
                     throw Invalid{"reachability.s: s = " + std::to_string(s) + " is not minimal: S^" + std::to_string(t) +
@@ -742,10 +718,11 @@ private:
         if (in[j]) throw Invalid{place + ": j = " + std::to_string(j) + " is in the set"};
         for (token_t r : set)
             for (std::size_t l = 0; l < p_.p(); ++l)
-                for (token_t a : p_.layers[l].attended(r))
+                p_.layers[l].row(r).for_each_token([&](token_t a) {
                     if (!in[a])
                         throw Invalid{place + ": token " + std::to_string(r) + " of the set attends to " + std::to_string(a) +
                                       " (pattern " + std::to_string(l) + "), which is outside it"};
+                });
         return "closure set of " + std::to_string(std::count(in.begin(), in.end(), 1)) + " tokens confirmed: token " +
                std::to_string(j) + " can never influence token " + std::to_string(k);
     }
@@ -823,7 +800,7 @@ private:
     bool is_in_sequence_hub(token_t h) const {
         if (p_.is_extra(h)) return false;
         for (std::size_t l = 0; l < p_.p(); ++l) {
-            if (p_.layers[l].attended(h).size() != p_.n) return false;
+            if (p_.layers[l].degree(h) != p_.n) return false;
             for (token_t k = 0; k < p_.n; ++k)
                 if (!attends(p_, l, k, h)) return false;
         }
@@ -840,7 +817,7 @@ private:
         } else {
             // Candidates attend to all n tokens in pattern 0: at most connections / n of them.
             for (token_t h = 0; h < p_.n; ++h)
-                if (p_.layers[0].attended(h).size() == p_.n && is_in_sequence_hub(h))
+                if (p_.layers[0].degree(h) == p_.n && is_in_sequence_hub(h))
                     throw Invalid{"star_in_sequence: claims no hub, but token " + std::to_string(h) + " is one"};
         }
         fact_["star_in_sequence"] = holds;
@@ -855,6 +832,12 @@ private:
         if (!holds) throw Invalid{"influence: claims undetermined, but two graph searches always decide it"};
         const auto inputs = input_tokens(p_);
         if (*holds) {
+            // A confirmed finite s puts every token j in every S_k^s, which lies inside the
+            // influence set I_k^s: no graph search is needed.
+            if (fact_["reachability"] == true) {
+                fact_["influence"] = true;
+                return "influence confirmed: it follows from the confirmed s (S_k^s, inside I_k^s, holds every token)";
+            }
             if (!mutually_reachable(p_, inputs))
                 throw Invalid{"influence: claims every input token influences every other, but the union graph has no path "
                               "between some pair"};
@@ -927,6 +910,7 @@ private:
     std::filesystem::path dir_;
     double solver_seconds_;
     std::uint64_t connections_, words_;
+    std::uint64_t step_cost_;  // one step of a structured propagation: n plus a layer's description
     std::map<std::string, std::optional<bool>> fact_;  // the facts confirmed here, by check name
 };
 

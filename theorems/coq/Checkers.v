@@ -439,9 +439,11 @@ Proof. intros H [s [Hs Hc]]. exact (cycle_check_sound P start period H s Hs Hc).
 
 (* --- Closure sets ------------------------------------------------------------------- *)
 
+(* Membership in R through a map of its elements: linear in the connections whatever R's shape. *)
 Definition closure_check (P : pattern) (k j : N) (R : iset) : bool :=
-  wf_check P && (k <? n P) && (j <? n P) && mem k R && negb (mem j R) &&
-  forall_rows P (fun _ r row => negb (mem r R) || subset row R).
+  let Rs := set_of (elements R) in
+  wf_check P && (k <? n P) && (j <? n P) && inm Rs k && negb (inm Rs j) &&
+  forall_rows P (fun _ r row => negb (inm Rs r) || forall_set (inm Rs) row).
 
 Lemma row_beyond P l k : WellFormed P -> n P <= k -> row P l k = [].
 Proof.
@@ -458,11 +460,13 @@ Proof.
   apply andb_true_iff in H as [H Hk]; apply andb_true_iff in H as [H Hjn];
   apply andb_true_iff in H as [Hw Hkn].
   apply wf_check_sound in Hw. apply N.ltb_lt in Hkn; apply N.ltb_lt in Hjn.
-  split; [exact Hw|split; [exact Hkn|split; [exact Hjn|split; [exact Hk|split]]]].
-  - apply negb_true_iff in Hj. intro C; congruence.
-  - intros r l i Hr' Hl Ha. destruct (N.lt_ge_cases r (n P)) as [Hrn|Hrn].
+  assert (HR : forall x, inm (set_of (elements R)) x = true <-> mem x R = true)
+    by (intro x; rewrite inm_set_of; apply in_elements).
+  split; [exact Hw|split; [exact Hkn|split; [exact Hjn|split; [now apply HR|split]]]].
+  - apply negb_true_iff in Hj. intro C. apply HR in C. congruence.
+  - intros r l i Hr' Hl Ha. apply HR in Hr'. destruct (N.lt_ge_cases r (n P)) as [Hrn|Hrn].
     + assert (G := forall_rows_sound P _ Hw Hr l r Hl Hrn). simpl in G.
-      rewrite Hr' in G. simpl in G. exact (subset_sound _ _ G i Ha).
+      rewrite Hr' in G. simpl in G. apply HR. exact (forall_set_sound _ _ G i Ha).
     + unfold attends in Ha. rewrite row_beyond in Ha by auto. discriminate.
 Qed.
 

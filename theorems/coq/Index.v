@@ -144,3 +144,25 @@ Definition nodupb (l : list N) : bool := nodup_from l (PositiveMap.empty unit).
 
 Lemma nodupb_sound l : nodupb l = true -> NoDup l.
 Proof. intro H; now apply nodup_from_sound in H. Qed.
+
+(* Membership in a list of tokens, through a map. *)
+Definition set_of (l : list N) : PositiveMap.t unit := fold_left (fun m x => PositiveMap.add (key x) tt m) l (PositiveMap.empty unit).
+
+Definition inm (m : PositiveMap.t unit) (x : N) : bool :=
+  match PositiveMap.find (key x) m with Some _ => true | None => false end.
+
+Lemma inm_set_of l x : inm (set_of l) x = true <-> In x l.
+Proof.
+  unfold set_of, inm.
+  assert (G : forall l m, PositiveMap.find (key x) (fold_left (fun m x => PositiveMap.add (key x) tt m) l m) <> None <->
+                        In x l \/ PositiveMap.find (key x) m <> None).
+  { induction l0 as [|y l0 IH]; intro m; simpl; [tauto|]. rewrite IH.
+    destruct (N.eq_dec x y) as [->|Hne].
+    - rewrite PositiveMap.gss. split; [tauto|intros _; right; discriminate].
+    - rewrite PositiveMap.gso by (intro K; apply Hne, key_inj, K). split; [tauto|]. intros [[E|H]|H]; auto. }
+  specialize (G l (PositiveMap.empty unit)). rewrite PositiveMap.gempty in G.
+  destruct (PositiveMap.find (key x) _); split; intro H; auto.
+  - destruct (proj1 G ltac:(discriminate)) as [H'|H']; [exact H'|congruence].
+  - discriminate.
+  - exfalso; now apply (proj2 G (or_introl H)).
+Qed.

@@ -52,43 +52,6 @@ Proof.
   - inversion Hd; subst. apply IH; auto. intros u v Hu Hv; apply Hinj; simpl; auto.
 Qed.
 
-(* Membership in a list of tokens, through a map. *)
-Definition set_of (l : list N) : PositiveMap.t unit := fold_left (fun m x => PositiveMap.add (key x) tt m) l (PositiveMap.empty unit).
-
-Definition inm (m : PositiveMap.t unit) (x : N) : bool :=
-  match PositiveMap.find (key x) m with Some _ => true | None => false end.
-
-Lemma inm_set_of l x : inm (set_of l) x = true <-> In x l.
-Proof.
-  unfold set_of, inm.
-  assert (G : forall l m, PositiveMap.find (key x) (fold_left (fun m x => PositiveMap.add (key x) tt m) l m) <> None <->
-                        In x l \/ PositiveMap.find (key x) m <> None).
-  { induction l0 as [|y l0 IH]; intro m; simpl; [tauto|]. rewrite IH.
-    destruct (N.eq_dec x y) as [->|Hne].
-    - rewrite PositiveMap.gss. split; [tauto|intros _; right; discriminate].
-    - rewrite PositiveMap.gso by (intro K; apply Hne, key_inj, K). split; [tauto|]. intros [[E|H]|H]; auto. }
-  specialize (G l (PositiveMap.empty unit)). rewrite PositiveMap.gempty in G.
-  destruct (PositiveMap.find (key x) _); split; intro H; auto.
-  - destruct (proj1 G ltac:(discriminate)) as [H'|H']; [exact H'|congruence].
-  - discriminate.
-  - exfalso; now apply (proj2 G (or_introl H)).
-Qed.
-
-(* A test on every member of a set. *)
-Definition forall_set (f : N -> bool) (s : iset) : bool := fold_set (fun acc x => acc && f x) s true.
-
-Lemma forall_set_sound f s : forall_set f s = true -> forall x, mem x s = true -> f x = true.
-Proof.
-  unfold forall_set.
-  set (Q := fun (a : bool) (W : N -> Prop) => a = true -> forall x, W x -> f x = true).
-  assert (H : Q (fold_set (fun acc x => acc && f x) s true) (fun x => False \/ mem x s = true)).
-  { apply fold_set_visit; unfold Q.
-    - intros _ x [].
-    - intros a x W Ha Hb y [Hy| ->]; apply andb_true_iff in Hb as [Hb1 Hb2]; auto.
-    - intros W W' a HW Ha Hb y Hy; apply (Ha Hb), HW, Hy. }
-  intros Hs x Hx. exact (H Hs x (or_intror Hx)).
-Qed.
-
 (* --- Two sources, two sinks -------------------------------------------------------- *)
 
 (* Two tokens that attend to nobody else: both would have to start the path. *)

@@ -243,3 +243,18 @@ Proof.
     - unfold P; intros W W' a HW Ha y; rewrite (Ha y); apply HW. }
   rewrite (H x); tauto.
 Qed.
+
+(* A test on every member of a set. *)
+Definition forall_set (f : N -> bool) (s : iset) : bool := fold_set (fun acc x => acc && f x) s true.
+
+Lemma forall_set_sound f s : forall_set f s = true -> forall x, mem x s = true -> f x = true.
+Proof.
+  unfold forall_set.
+  set (Q := fun (a : bool) (W : N -> Prop) => a = true -> forall x, W x -> f x = true).
+  assert (H : Q (fold_set (fun acc x => acc && f x) s true) (fun x => False \/ mem x s = true)).
+  { apply fold_set_visit; unfold Q.
+    - intros _ x [].
+    - intros a x W Ha Hb y [Hy| ->]; apply andb_true_iff in Hb as [Hb1 Hb2]; auto.
+    - intros W W' a HW Ha Hb y Hy; apply (Ha Hb), HW, Hy. }
+  intros Hs x Hx. exact (H Hs x (or_intror Hx)).
+Qed.

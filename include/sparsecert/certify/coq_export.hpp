@@ -25,4 +25,8 @@ struct CoqCertificate {
 CoqCertificate coq_certificate(const Pattern& pattern, const std::string& certificate_text,
                                const std::string& certificate_file);
 
+// The pattern alone as Coq definitions: A0 .. A{p-1} (the rows as intervals) and P (theorems/coq/
+// Theory.v, `pattern`), for files that state something else about a pattern.
+std::string coq_pattern(const Pattern& pattern);
+
 }  // namespace sparsecert

@@ -113,6 +113,11 @@ struct ApproximateReport {
 // Throws NotApplicable (construction.hpp) when the construction does not apply or a limit is hit.
 ApproximateReport approximate(const Pattern& pattern, const ApproximateOptions& options);
 
+// The ReLU ramp width epsilon the error budget gives g for these options (what approximate()
+// builds g with), without building g: `sparsecert prove` states its relu/... obligations at this
+// width, about the very form g runs. Throws like approximate().
+Rational planned_relu_width(const Pattern& pattern, const ApproximateOptions& options);
+
 // Sweeps: the error against t (every temperature times a scale, everything else fixed, the
 // precision recomputed for the scale) and against delta (everything rebuilt for each m).
 struct SweepRow {

@@ -29,8 +29,9 @@
 //                              and inside [t_l, t_r];
 //   all-max/sentinel           states whose ids are all >= 1 and one >= S (inputs carrying the
 //                              sentinel) get codes >= t_r + delta/2, outside [t_l, t_r];
-//   relu/phi-i                 one per distinct phi of the network: the four-ReLU form
-//                              (four_relu_form.hpp) equals phi outside its two small intervals.
+//   relu/phi-i                 one per distinct phi of the network: its four-ReLU form, built by
+//                              relu_form (relu_form.hpp, the function the real network g uses),
+//                              equals phi outside its ramps.
 #pragma once
 
 #include <optional>
@@ -59,8 +60,9 @@ struct Obligation {
 };
 
 struct ObligationOptions {
-    // Width of the small intervals of the four-ReLU form; default delta/4 (must be below every
-    // gap between breakpoints of the network's phis).
+    // Ramp width of the four-ReLU form (must be below every gap between breakpoints of the
+    // network's phis). Default delta/4; `sparsecert prove` passes the width g gets
+    // (planned_relu_width, approximation.hpp), so that its obligations are about g's very form.
     std::optional<Rational> relu_epsilon;
 };
 

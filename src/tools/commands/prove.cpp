@@ -16,6 +16,7 @@
 #include "common/pattern_args.hpp"
 #include "common/terminal.hpp"
 #include "sparsecert/construction/construction.hpp"
+#include "sparsecert/numerics/approximation.hpp"
 #include "sparsecert/proofs/obligations.hpp"
 #include "sparsecert/proofs/prove.hpp"
 #include "sparsecert/proofs/smt.hpp"
@@ -26,7 +27,7 @@ namespace sparsecert::cli {
 namespace {
 
 struct ProveArgs {
-    std::string file, out_dir, cvc5 = "cvc5", relu_epsilon;
+    std::string file, out_dir, cvc5 = "cvc5", relu_epsilon, target = "mean";
     tools::ConstructionArgs grid;
     std::optional<std::uint64_t> n, max_connections;
     tools::JsonOutput json;
@@ -65,6 +66,22 @@ int run_prove(tools::Context& context, const ProveArgs& a) {
         if (count > a.max_obligations)
             throw tools::UsageError{"", fmt::format("{}: {} obligations exceed --max-obligations {} (lower n, d or M)",
                                                     name, count, a.max_obligations)};
+        if (!obligation_options.relu_epsilon) {
+            // The ramp width g gets from the error budget (sparsecert approximate with the same
+            // pattern, d, delta and target, q = 2), so that relu/... is about the form g runs.
+            report(progress, "planning g's ReLU ramp width");
+            ApproximateOptions plan;
+            plan.d = options.d;
+            plan.m = options.m;
+            plan.target = a.target;
+            plan.progress = progress;
+            try {
+                obligation_options.relu_epsilon = planned_relu_width(pattern, plan);
+            } catch (const NotApplicable& e) {
+                throw tools::UsageError{"--relu-epsilon", fmt::format("{}: g's ramp width cannot be planned here ({}); "
+                                                                      "give the width", name, e.what())};
+            }
+        }
         report(progress, "writing the obligations");
         obligations = generate_obligations(construction, pattern, obligation_options);
     } catch (const NotApplicable& e) {
@@ -134,7 +151,10 @@ tools::Action prove_command(CLI::App& app, tools::Context& context) {
     app.add_option("--cvc5", a->cvc5, "the cvc5 program (default: cvc5 on PATH; absent if not found)");
     app.add_flag("--no-cvc5", a->no_cvc5, "do not run cvc5 (its column says absent)");
     tools::add_layout_options(app, a->grid);
-    app.add_option("--relu-epsilon", a->relu_epsilon, "width of the four-ReLU form's small intervals (default delta/4)");
+    app.add_option("--relu-epsilon", a->relu_epsilon,
+                   "ramp width of the four-ReLU form in the relu/... obligations (default: the width the error budget "
+                   "gives g, as sparsecert approximate with the same pattern, d, delta, --target and q = 2)");
+    app.add_option("--target", a->target, "the target whose error budget sets that default width (default mean)");
     app.add_option("--max-obligations", a->max_obligations, "refuse configurations with more obligations (default 500)");
     tools::standard_options(app, context,
                             {{0, "every obligation is unsat for every solver that ran"},
