@@ -91,7 +91,7 @@ std::vector<std::pair<std::string, Rational>> require_broken(const ProveReport& 
 
 }  // namespace
 
-TEST_CASE("prove: every obligation is unsat for small star and sliding-window configurations", "[prove]") {
+TEST_CASE("prove: every obligation is unsat for small star and sliding-window configurations", "[prove][slow]") {
     struct Case {
         std::string file;
         std::uint64_t n;
@@ -322,7 +322,7 @@ TEST_CASE("smt: literals, models and the exact model check", "[prove]") {
     CHECK(!find_executable("/nonexistent/cvc5"));
 }
 
-TEST_CASE("prove command: table, JSON and exit statuses", "[prove][cli]") {
+TEST_CASE("prove command: table, JSON and exit statuses", "[prove][cli][slow]") {
     const std::string out = temp_dir() + "/cli-prove";
     const std::string star = source_path("patterns/star.json");
     SECTION("the reference configuration: every obligation proved, exit 0") {

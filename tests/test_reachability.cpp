@@ -643,7 +643,7 @@ TEST_CASE("results do not depend on the number of threads; progress is reported"
         CHECK_FALSE(in_set(reachability_set(q, k, t), j));
 }
 
-TEST_CASE("large patterns: n = 100,000", "[reachability][large]") {
+TEST_CASE("large patterns: n = 100,000", "[reachability][large][slow]") {
     const token_t n = 100'000;
     {
         const token_t w = 37;

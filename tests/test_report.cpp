@@ -282,7 +282,7 @@ TEST_CASE("report: the HTML parses and every SVG is well formed", "[report]") {
     CHECK(output.find("figure files " + std::to_string(catalogue_names().size() + 2)) != std::string::npos);
 }
 
-TEST_CASE("report: report.html renders in headless Chromium", "[report]") {
+TEST_CASE("report: report.html renders in headless Chromium", "[report][slow]") {
     if (std::system("command -v chromium >/dev/null 2>&1") != 0) {
         WARN("chromium is not installed: the rendering test is skipped (tools/install-deps.sh --tests installs it)");
         return;

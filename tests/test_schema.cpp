@@ -32,7 +32,7 @@ int validate(const std::string& file) {
 
 }  // namespace
 
-TEST_CASE("pattern schema: the catalogue and the test patterns validate", "[schema]") {
+TEST_CASE("pattern schema: the catalogue and the test patterns validate", "[schema][slow]") {
     if (!have_jsonschema()) {
         WARN("python3-jsonschema is not installed (tools/test.sh installs it): schema test skipped");
         return;

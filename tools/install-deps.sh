@@ -11,9 +11,10 @@ packages=(
 )
 # Extra packages for the test run (tools/test.sh passes --tests): Catch2 for the tests; chromium
 # renders report.html headless in tests/test_report.cpp; coq (8.16, its standard library only) builds
-# theorems/coq/ and checks the Coq form of certificates (tests/test_coq.cpp).
+# theorems/coq/ and checks the Coq form of certificates (tests/test_coq.cpp); clang with its sanitizer
+# and libFuzzer runtimes and its OpenMP for the sanitized build and the fuzzers (docs/reliability.md).
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(catch2 python3-jsonschema chromium coq)
+  packages+=(catch2 python3-jsonschema chromium coq clang libclang-rt-14-dev libomp-14-dev)
 fi
 # Extra packages for the benchmarks (bench/run.sh passes --bench).
 if [[ "${1:-}" == "--bench" ]]; then

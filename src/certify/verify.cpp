@@ -1,10 +1,13 @@
 #include "sparsecert/certify/verify.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "sparsecert/support/deadline.hpp"
+#include "sparsecert/support/printable.hpp"
 
 namespace sparsecert {
 
@@ -67,6 +70,7 @@ Facts facts_of(const VerifyResult& r) {
 VerifyResult verify(CheckedPattern checked, const VerifyOptions& options) {
     const Pattern& pattern = *checked;
     const auto start = std::chrono::steady_clock::now();
+    const Deadline run_budget(options.timeout_seconds);
     VerifyResult r;
     r.name = pattern.name;
     r.n = pattern.n;
@@ -77,8 +81,11 @@ VerifyResult verify(CheckedPattern checked, const VerifyOptions& options) {
     report(options.progress, "self-attention", 0.0);
     r.self_attention = check_self_attention(checked, options.max_listed);
 
+    // One budget for the run (docs/reliability.md, "Time budgets"): the path search gets at most
+    // half of what is left, its DFS at most a quarter, and reachability the rest.
     HamiltonianOptions hopt;
-    hopt.timeout_seconds = options.timeout_seconds;
+    hopt.timeout_seconds = run_budget.remaining_seconds() / 2;
+    hopt.dfs_timeout_seconds = std::min(hopt.dfs_timeout_seconds, hopt.timeout_seconds / 2);
     hopt.progress = options.progress;
     if (!options.known_path.empty() && is_hamiltonian_path(pattern, options.known_path)) {
         r.hamiltonian_path.holds = true;
@@ -89,7 +96,7 @@ VerifyResult verify(CheckedPattern checked, const VerifyOptions& options) {
     }
 
     ReachabilityOptions ropt;
-    ropt.timeout_seconds = options.timeout_seconds;
+    ropt.timeout_seconds = run_budget.remaining_seconds();
     ropt.progress = options.progress;
     r.reachability = check_reachability(checked, ropt);
 
@@ -205,7 +212,8 @@ std::string describe(const VerifyResult& r, const std::string& file) {
     std::string out;
     std::uint64_t total = 0;
     for (auto c : r.connections) total += c;
-    out += fmt::format("{}: {} (n = {}, p = {})\n", file, r.name, r.n, r.p);
+    // The file name and the pattern's name come from the input: escaped, they cannot drive the terminal.
+    out += fmt::format("{}: {} (n = {}, p = {})\n", printable(file), printable(r.name), r.n, r.p);
     if (!r.extra_tokens.empty())
         out += fmt::format("  extra tokens: {} ({} input tokens)\n", token_list_excerpt(r.extra_tokens),
                            r.n - r.extra_tokens.size());

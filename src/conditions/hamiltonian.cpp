@@ -37,6 +37,7 @@
 #include "conditions/hamiltonian_internal.hpp"
 #include "conditions/successor_matching.hpp"
 #include "sparsecert/conditions/components.hpp"
+#include "sparsecert/support/deadline.hpp"
 
 namespace sparsecert {
 
@@ -1003,6 +1004,8 @@ bool is_hamiltonian_path(const Pattern& pattern, std::span<const token_t> path) 
 
 HamiltonianResult find_hamiltonian_path(CheckedPattern checked, const HamiltonianOptions& options) {
     const Pattern& pattern = *checked;
+    // One budget for the whole search: the DFS's share and the exact stage come out of it.
+    const Deadline budget(options.timeout_seconds);
     const token_t n = pattern.n;
     const Progress& progress = options.progress;
     if (n == 1) return *verified_path(pattern, {0}, "trivial (n = 1)");
@@ -1040,7 +1043,7 @@ HamiltonianResult find_hamiltonian_path(CheckedPattern checked, const Hamiltonia
     // Reversing every edge turns a successor matching into the reversed graph's one.
     if (matching && backward) std::swap(matching->mate_in, matching->mate_out);
     DfsOutcome dfs = pruned_dfs(pred, succ, starts, std::move(matching), options.dfs_node_limit,
-                                options.dfs_timeout_seconds, progress);
+                                std::min(options.dfs_timeout_seconds, budget.remaining_seconds()), progress);
     if (dfs.status == DfsOutcome::Status::found) {
         if (backward) std::reverse(dfs.path.begin(), dfs.path.end());
         if (auto r = verified_path(pattern, std::move(dfs.path), "dfs")) return *r;
@@ -1071,7 +1074,8 @@ HamiltonianResult find_hamiltonian_path(CheckedPattern checked, const Hamiltonia
     }
 
     report(progress, "hamiltonian path: z3", 0.0);
-    detail::Z3Outcome z3 = detail::solve_with_z3(g.in, options.timeout_seconds, progress);
+    // Z3 gets what is left of the budget; messages name the budget (options.timeout_seconds).
+    detail::Z3Outcome z3 = detail::solve_with_z3(g.in, budget.remaining_seconds(), progress);
     if (z3.status == detail::Z3Outcome::Status::sat) {
         if (auto r = verified_path(pattern, std::move(z3.path), "z3")) return *r;
         result.method = "z3";

@@ -1148,6 +1148,14 @@ ReachabilityResult run_class_engine(const Pattern& pattern, const PatternFacts& 
     std::uint64_t width = st.C;
     if (may_batch && budget.options().batch_columns > 0)
         width = std::min<std::uint64_t>(st.C, budget.options().batch_columns);
+    // Where no twins compress the rows, they end dense: two states of R rows of width / 8 bytes
+    // each. Start with batches that fit in half the budget rather than finding out by failing
+    // (the sources are then streamed, batch by batch, with memory O(R * width)).
+    if (may_batch && budget.options().batch_columns == 0) {
+        const std::uint64_t per_column = 2 * std::uint64_t(st.R) / 8 + 1;
+        const std::uint64_t fits = budget.memory() / 2 / per_column;
+        if (fits < width) width = std::max<std::uint64_t>(64, fits / 64 * 64);
+    }
     std::vector<BatchRun> runs;
     for (;;) {
         const std::size_t batches = std::size_t((st.C + width - 1) / width);

@@ -3,25 +3,23 @@
 // Loading runs in three steps so that every problem is reported at its JSON path and nothing n x n
 // is ever built: (1) the document is checked for structure (keys, forms, parameter names) into a
 // tree of LayerSpecs that point into it; (2) n is resolved from the file, --n and the explicit
-// layers; (3) parameters are evaluated at that n, range-checked, and the layers are generated.
+// layers; (3) parameters are evaluated at that n, range-checked, every layer's connections are
+// predicted against the limit (size_prediction.hpp), and only then the layers are generated.
 #include "sparsecert/pattern/pattern_io.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <array>
-#include <cerrno>
 #include <limits>
+#include <ostream>
+#include <sstream>
 #include <string_view>
-#include <system_error>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "sparsecert/pattern/families.hpp"
 #include "sparsecert/pattern/size_expression.hpp"
+#include "sparsecert/pattern/size_prediction.hpp"
+#include "sparsecert/support/input_file.hpp"
 
 namespace sparsecert {
 
@@ -35,8 +33,6 @@ constexpr std::int64_t max_n = std::int64_t(max_tokens) - 1;
 constexpr int max_union_depth = 64;
 // JSON nesting beyond anything the format uses (unions included) is refused while parsing.
 constexpr std::size_t max_json_depth = 512;
-// A pipe or a device has no size; cap what is read from one so that /dev/zero cannot hang a run.
-constexpr std::size_t max_stream_bytes = std::size_t{1} << 30;
 
 // ---------------------------------------------------------------------------------------------
 // Places: JSON paths such as layers[2].union[1].bigbird.block.
@@ -77,11 +73,24 @@ std::string join(const std::vector<std::string_view>& names) {
 // The file name and the failure helper shared by every step.
 struct Context {
     const std::string& file;
+    // Set in the planning pass that runs before anything is built (docs/reliability.md, "Size
+    // limits"): every generator charges its predicted connections here and builds nothing.
+    ConnectionBudget* budget = nullptr;
 
     [[noreturn]] void fail(const std::string& place, const std::string& problem) const {
         throw InputError(file, place, problem);
     }
+
+    // In the planning pass, charges `connections` (refusing the layer over the limit) and returns
+    // true: the caller returns without building. `what` names the parameters behind the count.
+    bool planned(std::uint64_t connections, const std::string& place, const std::string& what) const {
+        if (budget == nullptr) return false;
+        budget->charge(connections, place, what);
+        return true;
+    }
 };
+
+std::string at_n(token_t n) { return "at n = " + std::to_string(n); }
 
 // ---------------------------------------------------------------------------------------------
 // Step 1: structure.
@@ -449,6 +458,7 @@ public:
         : ctx_(ctx), body_(layer.body), rows_(*layer.value), n_(n) {}
 
     Layer read() {
+        if (ctx_.planned(connection_bound(), body_, "the explicit form " + at_n(n_))) return {};
         std::vector<std::uint64_t> offsets;
         offsets.reserve(std::size_t(n_) + 1);
         offsets.push_back(0);
@@ -462,6 +472,25 @@ public:
     }
 
 private:
+    // At most what the rows list, ranges expanded, each row capped at n. Entries that are not valid
+    // tokens count one: the build reports them.
+    std::uint64_t connection_bound() const {
+        std::uint64_t total = 0;
+        for (std::size_t k = 0; k < n_ && k < rows_.size(); ++k) {
+            if (!rows_[k].is_array()) continue;
+            std::uint64_t row = 0;
+            for (const json& item : rows_[k]) {
+                const auto lo = item.is_array() && item.size() == 2 ? json_int64(item[0]) : std::nullopt;
+                const auto hi = item.is_array() && item.size() == 2 ? json_int64(item[1]) : std::nullopt;
+                const bool range = lo && hi && *lo >= 0 && *lo <= *hi && *hi < std::int64_t(n_);
+                row += range ? std::uint64_t(*hi - *lo) + 1 : 1;
+                if (row >= n_) break;
+            }
+            total += std::min<std::uint64_t>(row, n_);
+        }
+        return total;
+    }
+
     std::string place(std::size_t k) const { return index_path(body_, k); }
     std::string place(std::size_t k, std::size_t i) const { return index_path(place(k), i); }
     std::string place(std::size_t k, std::size_t i, std::size_t end) const {
@@ -536,6 +565,8 @@ Layer build_union(const Context& ctx, const LayerSpec& layer, token_t n) {
     std::vector<Layer> parts;
     for (const auto& child : layer.children)
         for (auto& built : build_layer(ctx, child, n)) parts.push_back(std::move(built));
+    // The parts were charged: they bound the union, which is built from them.
+    if (ctx.budget != nullptr) return {};
     if (parts.size() == 1) return std::move(parts.front());
     return union_of(parts);
 }
@@ -574,6 +605,10 @@ Layer build_block_matrix(const Context& ctx, const Params& p, const json& layout
         ctx.fail(at, "the layout has " + std::to_string(nb) + " blocks of " + std::to_string(b) +
                          " = " + std::to_string(std::uint64_t(nb) * b) +
                          " tokens, fewer than n = " + std::to_string(n));
+    if (ctx.planned(predict::block_sparse(n, b, matrix), p.body(),
+                    "a " + std::to_string(nb) + " x " + std::to_string(nb) + " layout of block " +
+                        std::to_string(b) + " " + at_n(n)))
+        return {};
     return families::block_sparse(n, b, matrix);
 }
 
@@ -597,6 +632,9 @@ Layer build_block_pairs(const Context& ctx, const Params& p, const json& layout,
         ctx.fail(p.place("blocks"), "the layout has " + std::to_string(nb) + " blocks of " +
                                         std::to_string(b) + " = " + std::to_string(std::uint64_t(nb) * b) +
                                         " tokens, fewer than n = " + std::to_string(n));
+    if (ctx.planned(predict::block_sparse(n, b, nb, pairs), p.body(),
+                    std::to_string(pairs.size()) + " block pairs of block " + std::to_string(b) + " " + at_n(n)))
+        return {};
     return families::block_sparse(n, b, nb, pairs);
 }
 
@@ -623,10 +661,14 @@ Layer build_bigbird(const Context& ctx, const Params& p, token_t n) {
                      "; use block <= " + std::to_string(std::max<std::uint64_t>(1, (n - 1) / 4)) +
                      " or n >= " + std::to_string(4 * std::uint64_t(b) + 1));
     const token_t r = p.count("random_blocks", 0, "3");
-    return families::bigbird(n, b, r, p.seed("seed"));
+    const std::uint64_t seed = p.seed("seed");
+    if (ctx.planned(predict::bigbird(n, b, r), p.body(),
+                    "block " + std::to_string(b) + ", random_blocks " + std::to_string(r) + " " + at_n(n)))
+        return {};
+    return families::bigbird(n, b, r, seed);
 }
 
-Layer build_longformer(const Params& p, token_t n) {
+Layer build_longformer(const Context& ctx, const Params& p, token_t n) {
     token_t left = 0, right = 0;
     if (p.has("window")) {
         left = right = p.count("window", 0);
@@ -634,13 +676,24 @@ Layer build_longformer(const Params& p, token_t n) {
         left = p.count("left", 0);
         right = p.count("right", 0);
     }
-    return families::longformer(n, left, right, p.tokens("global"));
+    const std::vector<token_t> global = p.tokens("global");
+    if (ctx.planned(predict::longformer(n, left, right, global), p.body(),
+                    "left " + std::to_string(left) + ", right " + std::to_string(right) + " and " +
+                        std::to_string(global.size()) + " global tokens " + at_n(n)))
+        return {};
+    return families::longformer(n, left, right, global);
 }
 
-std::vector<Layer> build_strided(const Params& p, token_t n) {
-    auto layers = families::strided(n, p.count("stride", 1));
-    if (!p.has("part")) return layers;
-    const bool local = p.choice("part", {"local", "strided"}, "") == "local";
+std::vector<Layer> build_strided(const Context& ctx, const Params& p, token_t n) {
+    const token_t c = p.count("stride", 1);
+    const bool part = p.has("part");
+    const bool local = part && p.choice("part", {"local", "strided"}, "") == "local";
+    const auto predicted = predict::strided(n, c);
+    if (ctx.planned(part ? predicted[local ? 0 : 1] : predicted[0] + predicted[1], p.body(),
+                    "stride " + std::to_string(c) + " " + at_n(n)))
+        return {};
+    auto layers = families::strided(n, c);
+    if (!part) return layers;
     return one(std::move(layers[local ? 0 : 1]));
 }
 
@@ -650,35 +703,69 @@ std::vector<Layer> build_fixed(const Context& ctx, const Params& p, token_t n) {
     if (c > l)
         ctx.fail(p.place("summary"), "summary = " + std::to_string(c) +
                                          " is out of range: it must be at most block = " + std::to_string(l));
+    const auto predicted = predict::fixed(n, l, c);
+    const std::string what = "block " + std::to_string(l) + ", summary " + std::to_string(c) + " " + at_n(n);
     if (p.has("part")) {
         const bool block = p.choice("part", {"block", "summary"}, "") == "block";
+        if (ctx.planned(predicted[block ? 0 : 1], p.body(), what)) return {};
         auto layers = families::fixed(n, l, c, families::FixedOrder::block_first);
         return one(std::move(layers[block ? 0 : 1]));
     }
     const bool block_first = p.choice("order", {"block-first", "summary-first"}, "block-first") == "block-first";
+    if (ctx.planned(predicted[0] + predicted[1], p.body(), what)) return {};
     return families::fixed(n, l, c,
                            block_first ? families::FixedOrder::block_first : families::FixedOrder::summary_first);
 }
 
 std::vector<Layer> build_generator(const Context& ctx, const LayerSpec& layer, token_t n) {
     const Params p(ctx, layer, n);
+    const std::string& at = layer.body;
     switch (layer.spec->form) {
-        case Form::dense: return one(families::dense(n));
-        case Form::sliding_window:
-            return one(families::sliding_window(n, p.count("left", 0), p.count("right", 0)));
-        case Form::dilated_window:
-            return one(families::dilated_window(n, p.count("left", 0), p.count("right", 0),
-                                             p.count("dilation", 1)));
-        case Form::strided: return build_strided(p, n);
+        case Form::dense:
+            if (ctx.planned(predict::dense(n), at, at_n(n))) return {};
+            return one(families::dense(n));
+        case Form::sliding_window: {
+            const token_t left = p.count("left", 0), right = p.count("right", 0);
+            if (ctx.planned(predict::sliding_window(n, left, right), at,
+                            "left " + std::to_string(left) + ", right " + std::to_string(right) + " " + at_n(n)))
+                return {};
+            return one(families::sliding_window(n, left, right));
+        }
+        case Form::dilated_window: {
+            const token_t left = p.count("left", 0), right = p.count("right", 0), dilation = p.count("dilation", 1);
+            if (ctx.planned(predict::dilated_window(n, left, right, dilation), at,
+                            "left " + std::to_string(left) + ", right " + std::to_string(right) + ", dilation " +
+                                std::to_string(dilation) + " " + at_n(n)))
+                return {};
+            return one(families::dilated_window(n, left, right, dilation));
+        }
+        case Form::strided: return build_strided(ctx, p, n);
         case Form::fixed: return build_fixed(ctx, p, n);
-        // Star-Transformer's code (fastNLP) has no ring wrap-around, hence ring = false.
-        case Form::star: return one(families::star(n, p.token("relay", "n-1"), p.flag("ring", false)));
-        case Form::global_tokens:
-            return one(families::global_tokens(n, p.tokens("tokens"), p.flag("self", true)));
-        case Form::longformer: return one(build_longformer(p, n));
+        case Form::star: {
+            // Star-Transformer's code (fastNLP) has no ring wrap-around, hence ring = false.
+            const token_t relay = p.token("relay", "n-1");
+            const bool ring = p.flag("ring", false);
+            if (ctx.planned(predict::star(n, relay, ring), at, at_n(n))) return {};
+            return one(families::star(n, relay, ring));
+        }
+        case Form::global_tokens: {
+            const std::vector<token_t> tokens = p.tokens("tokens");
+            const bool self = p.flag("self", true);
+            if (ctx.planned(predict::global_tokens(n, tokens, self), at,
+                            std::to_string(tokens.size()) + " global tokens " + at_n(n)))
+                return {};
+            return one(families::global_tokens(n, tokens, self));
+        }
+        case Form::longformer: return one(build_longformer(ctx, p, n));
         case Form::bigbird: return one(build_bigbird(ctx, p, n));
-        case Form::random:
-            return one(families::random(n, p.count("edges", 0), p.seed("seed"), p.flag("self", true)));
+        case Form::random: {
+            const token_t edges = p.count("edges", 0);
+            const std::uint64_t seed = p.seed("seed");
+            const bool self = p.flag("self", true);
+            if (ctx.planned(predict::random(n, edges, self), at, "edges " + std::to_string(edges) + " " + at_n(n)))
+                return {};
+            return one(families::random(n, edges, seed, self));
+        }
         case Form::block_sparse: return one(build_block_sparse(ctx, p, n));
         default: break;
     }
@@ -811,55 +898,6 @@ private:
     std::string key_;
 };
 
-// `path` "-" is standard input (named stdin_name in errors): read, never closed.
-std::string read_whole_file(const std::string& path) {
-    auto system_problem = [](int error) { return std::error_code(error, std::generic_category()).message(); };
-    const bool standard_input = path == "-";
-    const int fd = standard_input ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    const std::string name = standard_input ? stdin_name : path;
-    if (fd < 0) throw InputError(path, "", "cannot open file: " + system_problem(errno));
-    struct Closer {
-        int fd;
-        ~Closer() {
-            if (fd != STDIN_FILENO) ::close(fd);
-        }
-    } closer{fd};
-    struct stat info {};
-    if (::fstat(fd, &info) != 0) throw InputError(name, "", "cannot open file: " + system_problem(errno));
-    if (S_ISDIR(info.st_mode)) throw InputError(name, "", "cannot open file: " + system_problem(EISDIR));
-    const bool regular = S_ISREG(info.st_mode);
-    std::string text;
-    if (regular) text.reserve(std::size_t(info.st_size));
-    std::array<char, 1 << 16> buffer{};
-    for (;;) {
-        const ssize_t got = ::read(fd, buffer.data(), buffer.size());
-        if (got < 0) {
-            if (errno == EINTR) continue;
-            throw InputError(name, "", "cannot read file: " + system_problem(errno));
-        }
-        if (got == 0) break;
-        text.append(buffer.data(), std::size_t(got));
-        if (!regular && text.size() > max_stream_bytes)
-            throw InputError(name, "", "cannot read file: more than 1 GiB from a stream");
-    }
-    return text;
-}
-
-// Compresses a sorted row into single tokens and [lo, hi] runs of two or more.
-json row_runs(std::span<const token_t> row) {
-    json out = json::array();
-    for (std::size_t i = 0; i < row.size();) {
-        std::size_t j = i;
-        while (j + 1 < row.size() && row[j + 1] == row[j] + 1) ++j;
-        if (j == i)
-            out.push_back(row[i]);
-        else
-            out.push_back(json::array({row[i], row[j]}));
-        i = j + 1;
-    }
-    return out;
-}
-
 }  // namespace
 
 json parse_json_text(const std::string& text, const std::string& file) {
@@ -868,7 +906,8 @@ json parse_json_text(const std::string& text, const std::string& file) {
     return builder.take();
 }
 
-Pattern parse_pattern(const json& doc, const std::string& file, std::optional<std::uint64_t> n_override) {
+Pattern parse_pattern(const json& doc, const std::string& file, std::optional<std::uint64_t> n_override,
+                      const LoadLimits& limits) {
     const Context ctx{file};
     if (!doc.is_object())
         ctx.fail("", "the top level must be an object with \"name\" and \"layers\", got " + describe(doc));
@@ -903,31 +942,59 @@ Pattern parse_pattern(const json& doc, const std::string& file, std::optional<st
 
     pattern.n = resolve_n(ctx, specs, file_n, n_override);
     if (doc.contains("extra_tokens")) pattern.extra_tokens = parse_extra_tokens(ctx, doc, pattern.n);
+    // Predict before building: every layer is sized from its parameters, and the pattern refused
+    // with one line when it would exceed the limit, before any layer is materialized.
+    ConnectionBudget budget(file, limits.max_connections);
+    const Context planning{file, &budget};
+    for (const auto& spec : specs) build_layer(planning, spec, pattern.n);
     for (const auto& spec : specs)
         for (auto& layer : build_layer(ctx, spec, pattern.n)) pattern.layers.push_back(std::move(layer));
     validate(pattern);
     return pattern;
 }
 
-Pattern load_pattern_file(const std::string& path, std::optional<std::uint64_t> n_override) {
+Pattern load_pattern_file(const std::string& path, std::optional<std::uint64_t> n_override,
+                          const LoadLimits& limits) {
     const std::string name = path == "-" ? stdin_name : path;
-    return parse_pattern(parse_json_text(read_whole_file(path), name), name, n_override);
+    const InputFileLimits file_limits{default_max_input_bytes(), "the most that fits in memory once parsed"};
+    return parse_pattern(parse_json_text(read_input_file(path, name, file_limits), name), name, n_override, limits);
+}
+
+void write_explicit_json(const Pattern& pattern, std::ostream& out) {
+    // The bytes of nlohmann's dump() of the same document (keys in sorted order), written row by
+    // row so that no second copy of the pattern is built.
+    out << "{";
+    if (!pattern.description.empty()) out << "\"description\":" << json(pattern.description).dump() << ",";
+    if (!pattern.extra_tokens.empty()) out << "\"extra_tokens\":" << json(pattern.extra_tokens).dump() << ",";
+    out << "\"layers\":[";
+    for (std::size_t l = 0; l < pattern.layers.size(); ++l) {
+        const Layer& layer = pattern.layers[l];
+        out << (l ? "," : "") << "{\"attend\":[";
+        for (token_t k = 0; k < layer.size(); ++k) {
+            const auto row = layer.attended(k);
+            out << (k ? ",[" : "[");
+            // Single tokens and [lo, hi] runs of two or more.
+            for (std::size_t i = 0; i < row.size();) {
+                std::size_t j = i;
+                while (j + 1 < row.size() && row[j + 1] == row[j] + 1) ++j;
+                out << (i ? "," : "");
+                if (j == i)
+                    out << row[i];
+                else
+                    out << "[" << row[i] << "," << row[j] << "]";
+                i = j + 1;
+            }
+            out << "]";
+        }
+        out << "]}";
+    }
+    out << "],\"n\":" << pattern.n << ",\"name\":" << json(pattern.name).dump() << "}";
 }
 
 json to_explicit_json(const Pattern& pattern) {
-    json doc = json::object();
-    doc["name"] = pattern.name;
-    if (!pattern.description.empty()) doc["description"] = pattern.description;
-    doc["n"] = pattern.n;
-    if (!pattern.extra_tokens.empty()) doc["extra_tokens"] = pattern.extra_tokens;
-    json layers = json::array();
-    for (const Layer& layer : pattern.layers) {
-        json rows = json::array();
-        for (token_t k = 0; k < layer.size(); ++k) rows.push_back(row_runs(layer.attended(k)));
-        layers.push_back(json{{"attend", std::move(rows)}});
-    }
-    doc["layers"] = std::move(layers);
-    return doc;
+    std::ostringstream text;
+    write_explicit_json(pattern, text);
+    return json::parse(text.str());
 }
 
 }  // namespace sparsecert

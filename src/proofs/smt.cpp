@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 #include <z3++.h>
 
+#include "sparsecert/support/deadline.hpp"
 #include "support/z3_watchdog.hpp"
 
 extern char** environ;
@@ -514,7 +515,7 @@ std::optional<std::string> find_executable(const std::string& name) {
 SolverRun run_cvc5(const std::string& cvc5_path, const std::string& smt2_file, double timeout_seconds) {
     SolverRun run;
     const auto start = std::chrono::steady_clock::now();
-    const long ms = std::max(1L, long(timeout_seconds * 1000));
+    const long ms = std::max(1L, long(std::min(timeout_seconds, Deadline::max_budget_seconds) * 1000));
     const ProcessResult p = run_process({cvc5_path, "--lang=smt2", "--produce-models", "--dump-models",
                                          fmt::format("--tlimit={}", ms), smt2_file},
                                         timeout_seconds + 5.0);

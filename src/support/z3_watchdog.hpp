@@ -21,6 +21,7 @@
 
 #include <z3++.h>
 
+#include "sparsecert/support/deadline.hpp"
 #include "sparsecert/support/progress.hpp"
 
 namespace sparsecert::detail {
@@ -46,8 +47,8 @@ public:
 private:
     void run() {
         const auto start = std::chrono::steady_clock::now();
-        const auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                          std::chrono::duration<double>(budget_));
+        // Clamped: a budget of 1e10 s or infinity must not overflow the clock (Deadline::ticks).
+        const auto deadline = start + Deadline::ticks(budget_);
         auto next_report = start + std::chrono::milliseconds(500);
         std::unique_lock<std::mutex> lock(mutex_);
         while (!done_) {

@@ -43,6 +43,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/budget_args.hpp"
 #include "common/output_file.hpp"
 #include "common/pattern_args.hpp"
 #include "common/program.hpp"
@@ -50,7 +51,10 @@
 #include "sparsecert/certify/coq_export.hpp"
 #include "sparsecert/certify/theorems.hpp"
 #include "sparsecert/pattern/pattern_io.hpp"
+#include "checker/replay.hpp"
 #include "sparsecert/support/input_error.hpp"
+#include "sparsecert/support/input_file.hpp"
+#include "sparsecert/support/printable.hpp"
 
 namespace {
 
@@ -148,12 +152,9 @@ std::pair<token_t, token_t> token_pair(const json& v, const Pattern& p, const st
     return {as_token(pair[0], p, at(place, 0)), as_token(pair[1], p, at(place, 1))};
 }
 
-// --- The pattern: simple loops over the CSR rows -------------------------------------------------
+// --- The pattern: simple loops over the rows (pattern.hpp) -------------------------------------------------
 
-bool attends(const Pattern& p, std::size_t l, token_t k, token_t j) {
-    auto row = p.layers[l].attended(k);
-    return std::binary_search(row.begin(), row.end(), j);
-}
+bool attends(const Pattern& p, std::size_t l, token_t k, token_t j) { return p.layers[l].attends(k, j); }
 
 // Whether k attends to j in some pattern (edge j -> k of the union graph).
 bool attends_in_some(const Pattern& p, token_t k, token_t j) {
@@ -180,13 +181,13 @@ Transposed transposed_union(const Pattern& p) {
     t.start.assign(std::size_t(p.n) + 1, 0);
     for (const auto& layer : p.layers)
         for (token_t k = 0; k < p.n; ++k)
-            for (token_t j : layer.attended(k)) ++t.start[j + 1];
+            layer.row(k).for_each_token([&](token_t j) { ++t.start[j + 1]; });
     for (token_t j = 0; j < p.n; ++j) t.start[j + 1] += t.start[j];
     t.by.resize(t.start[p.n]);
     std::vector<std::uint64_t> fill(t.start.begin(), t.start.end() - 1);
     for (const auto& layer : p.layers)
         for (token_t k = 0; k < p.n; ++k)
-            for (token_t j : layer.attended(k)) t.by[fill[j]++] = k;
+            layer.row(k).for_each_token([&](token_t j) { t.by[fill[j]++] = k; });
     return t;
 }
 
@@ -209,7 +210,7 @@ std::vector<char> union_search(const Pattern& p, const Transposed* forward, toke
             for (std::uint64_t e = forward->start[u]; e < forward->start[u + 1]; ++e) visit(forward->by[e]);
         else
             for (const auto& layer : p.layers)
-                for (token_t j : layer.attended(u)) visit(j);
+                layer.row(u).for_each_token(visit);
     }
     return seen;
 }
@@ -247,8 +248,9 @@ std::size_t components_without(const Pattern& p, const std::vector<token_t>& rem
     for (const auto& layer : p.layers)
         for (token_t k = 0; k < p.n; ++k)
             if (!gone[k])
-                for (token_t j : layer.attended(k))
+                layer.row(k).for_each_token([&](token_t j) {
                     if (!gone[j]) parent[find(j)] = find(k);
+                });
     std::size_t count = 0;
     for (token_t k = 0; k < p.n; ++k) count += !gone[k] && find(k) == k;
     return count;
@@ -263,36 +265,10 @@ std::vector<char> reach_set(const Pattern& p, token_t k, std::uint64_t t) {
         std::fill(next.begin(), next.end(), 0);
         for (token_t r = 0; r < p.n; ++r)
             if (cur[r])
-                for (token_t j : layer.attended(r)) next[j] = 1;
+                layer.row(r).for_each_token([&](token_t j) { next[j] = 1; });
         cur.swap(next);
     }
     return cur;
-}
-
-// Which of S^1..S^t are complete (S_k^u = [n] for every k), forward for all sources, 64 per
-// machine word: O(t * connections * n / 64). complete[u - 1] for u = 1..t.
-std::vector<char> complete_steps(const Pattern& p, std::uint64_t t) {
-    std::vector<char> complete(t, 1);
-    std::vector<std::uint64_t> cur(p.n), next(p.n);
-    for (token_t base = 0; base < p.n; base += 64) {
-        const token_t width = std::min<token_t>(64, p.n - base);
-        const std::uint64_t all = width == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
-        // cur[k] bit b: source base+b is in S_k^u.
-        for (token_t k = 0; k < p.n; ++k) cur[k] = k >= base && k < base + width ? std::uint64_t{1} << (k - base) : 0;
-        for (std::uint64_t u = 1; u <= t; ++u) {
-            const auto& layer = p.layers[(u - 1) % p.p()];
-            bool full = true;
-            for (token_t k = 0; k < p.n; ++k) {
-                std::uint64_t acc = 0;
-                for (token_t j : layer.attended(k)) acc |= cur[j];
-                next[k] = acc;
-                full &= acc == all;
-            }
-            cur.swap(next);
-            if (!full) complete[u - 1] = 0;
-        }
-    }
-    return complete;
 }
 
 // --- The checker ----------------------------------------------------------------------------------
@@ -301,7 +277,8 @@ class Checker {
 public:
     Checker(const Pattern& p, std::filesystem::path dir, double solver_seconds)
         : p_(p), dir_(std::move(dir)), solver_seconds_(solver_seconds),
-          connections_(std::max<std::uint64_t>(1, p.connections())), words_((std::uint64_t(p.n) + 63) / 64) {}
+          connections_(std::max<std::uint64_t>(1, p.connections())), words_((std::uint64_t(p.n) + 63) / 64),
+          step_cost_(std::max<std::uint64_t>(1, p.description_size() / p.p())) {}
 
     // Checks the whole certificate; the verdict line, then one note per check.
     std::vector<std::string> run(const json& cert) {
@@ -325,6 +302,24 @@ private:
         if (steps > work_budget)
             throw Unconfirmed{what + " needs about " + std::to_string(steps) + " steps, more than the checker's budget of " +
                               std::to_string(work_budget)};
+    }
+
+    // S^1..S^t for every source by the checker's own replay (checker/replay.hpp), within the budget.
+    sparsecert::checker::Completeness replay_steps(std::uint64_t t, bool last_only) const {
+        std::string why;
+        auto r = sparsecert::checker::complete_steps(p_, t, last_only, work_budget, why);
+        if (!r) throw Unconfirmed{why + ", more than the checker's budget of " + std::to_string(work_budget)};
+        return std::move(*r);
+    }
+
+    // Whether j is in S_k^t (by the interval ends when every row is a window, else backwards).
+    bool in_reach_set(token_t k, std::uint64_t t, token_t j) const {
+        if (auto iv = sparsecert::checker::interval_structure(p_)) {
+            const auto [lo, hi] = sparsecert::checker::interval_at(*iv, k, t);
+            return lo <= j && j <= hi;
+        }
+        spend(times(t, step_cost_), "S_k^t for one token k");
+        return sparsecert::checker::backward(p_, k, t).test(j);
     }
 
     void header(const json& cert) const {
@@ -434,7 +429,7 @@ private:
                               " must both be used"};
             for (std::size_t l = 0; l < p_.p(); ++l)
                 for (token_t k = 0; k < p_.n; ++k)
-                    for (token_t j : p_.layers[l].attended(k)) {  // edge j -> k
+                    p_.layers[l].row(k).for_each_token([&](token_t j) {  // edge j -> k
                         if (comp[j] > comp[k])
                             throw Invalid{place + ": edge " + std::to_string(j) + " -> " + std::to_string(k) +
                                           " goes from component " + std::to_string(comp[j]) + " back to " +
@@ -442,7 +437,7 @@ private:
                         if (comp[j] == gap && comp[k] == gap + 1)
                             throw Invalid{place + ": edge " + std::to_string(j) + " -> " + std::to_string(k) +
                                           " joins components " + std::to_string(gap) + " and " + std::to_string(gap + 1)};
-                    }
+                    });
             return "component order confirmed: no edge from component " + std::to_string(gap) + " to the next";
         }
         if (kind == "hall") {
@@ -454,8 +449,9 @@ private:
             std::set<token_t> preds;
             for (token_t y : tokens)
                 for (const auto& layer : p_.layers)
-                    for (token_t j : layer.attended(y))
+                    layer.row(y).for_each_token([&](token_t j) {
                         if (j != y) preds.insert(j);
+                    });
             if (preds.size() + 1 >= tokens.size())
                 throw Invalid{place + ": the " + std::to_string(tokens.size()) + " tokens have " +
                               std::to_string(preds.size()) + " in-neighbours, enough for a path"};
@@ -674,48 +670,31 @@ private:
             const token_t h = as_token(field(hub, "token", at(place, "hub")), p_, place + ".hub.token");
             const std::uint64_t t1 = as_uint(field(hub, "split", at(place, "hub")), place + ".hub.split", s);
             if (t1 < 1) throw Invalid{"reachability.hub.split: must be in 1..s"};
-            spend(times(s, connections_), "the hub certificate of s");
-            auto row = reach_set(p_, h, t1);
-            if (std::find(row.begin(), row.end(), 0) != row.end())
+            spend(times(s, step_cost_), "the hub certificate of s");
+            if (!sparsecert::checker::backward(p_, h, t1).full())
                 throw Invalid{"reachability.hub: S_h^t1 is not all tokens for h = " + std::to_string(h)};
-            std::vector<char> reach(p_.n, 0), next(p_.n, 0);
-            reach[h] = 1;
-            for (std::uint64_t step = t1 + 1; step <= s; ++step) {
-                const auto& layer = p_.layers[(step - 1) % p_.p()];
-                for (token_t k = 0; k < p_.n; ++k) {
-                    next[k] = 0;
-                    for (token_t j : layer.attended(k))
-                        if (reach[j]) {
-                            next[k] = 1;
-                            break;
-                        }
-                }
-                reach.swap(next);
-            }
-            if (std::find(reach.begin(), reach.end(), 0) != reach.end())
+            if (!sparsecert::checker::forward(p_, h, t1 + 1, s).full())
                 throw Invalid{"reachability.hub: some token does not reach hub " + std::to_string(h) + " in layers " +
                               std::to_string(t1 + 1) + ".." + std::to_string(s)};
             how = "complete through hub " + std::to_string(h);
         } else {
-            spend(times(times(s, connections_), words_), "recomputing S^1..S^s for every token");
-            if (!complete_steps(p_, s).back())
+            const auto replay = replay_steps(s, monotone);
+            if (!replay.complete.back())
                 throw Invalid{"reachability.s: S^" + std::to_string(s) + " is not complete: some S_k^s misses a token"};
-            how = "complete for all sources";
+            how = "complete for all sources: " + replay.method;
         }
         if (s > 1 && monotone) {
             // With self-attention S_k^t grows with t: one pair missing from S^{s-1} shows that
             // every S^t, t < s, is incomplete.
             const auto [k, j] = token_pair(field(c, "below_s", place), p_, at(place, "below_s"));
-            spend(times(s, connections_), "the witness that s is minimal");
-            if (reach_set(p_, k, s - 1)[j])
+            if (in_reach_set(k, s - 1, j))
                 throw Invalid{"reachability.below_s: token " + std::to_string(j) + " is in S_" + std::to_string(k) + "^" +
                               std::to_string(s - 1) + ", so it does not show that s is minimal"};
             how += "; minimal by the witness pair";
         } else if (s > 1) {
             // Without self-attention S^t need not grow: an earlier S^t may be complete although
             // S^{s-1} is not, so every t < s is recomputed.
-            spend(times(times(s - 1, connections_), words_), "checking that no S^t with t < s is complete");
-            const auto complete = complete_steps(p_, s - 1);
+            const auto complete = replay_steps(s - 1, false).complete;
             for (std::uint64_t t = 1; t < s; ++t)
                 if (complete[t - 1])
                     throw Invalid{"reachability.s: s = " + std::to_string(s) + " is not minimal: S^" + std::to_string(t) +
@@ -739,10 +718,11 @@ private:
         if (in[j]) throw Invalid{place + ": j = " + std::to_string(j) + " is in the set"};
         for (token_t r : set)
             for (std::size_t l = 0; l < p_.p(); ++l)
-                for (token_t a : p_.layers[l].attended(r))
+                p_.layers[l].row(r).for_each_token([&](token_t a) {
                     if (!in[a])
                         throw Invalid{place + ": token " + std::to_string(r) + " of the set attends to " + std::to_string(a) +
                                       " (pattern " + std::to_string(l) + "), which is outside it"};
+                });
         return "closure set of " + std::to_string(std::count(in.begin(), in.end(), 1)) + " tokens confirmed: token " +
                std::to_string(j) + " can never influence token " + std::to_string(k);
     }
@@ -820,7 +800,7 @@ private:
     bool is_in_sequence_hub(token_t h) const {
         if (p_.is_extra(h)) return false;
         for (std::size_t l = 0; l < p_.p(); ++l) {
-            if (p_.layers[l].attended(h).size() != p_.n) return false;
+            if (p_.layers[l].degree(h) != p_.n) return false;
             for (token_t k = 0; k < p_.n; ++k)
                 if (!attends(p_, l, k, h)) return false;
         }
@@ -837,7 +817,7 @@ private:
         } else {
             // Candidates attend to all n tokens in pattern 0: at most connections / n of them.
             for (token_t h = 0; h < p_.n; ++h)
-                if (p_.layers[0].attended(h).size() == p_.n && is_in_sequence_hub(h))
+                if (p_.layers[0].degree(h) == p_.n && is_in_sequence_hub(h))
                     throw Invalid{"star_in_sequence: claims no hub, but token " + std::to_string(h) + " is one"};
         }
         fact_["star_in_sequence"] = holds;
@@ -852,6 +832,12 @@ private:
         if (!holds) throw Invalid{"influence: claims undetermined, but two graph searches always decide it"};
         const auto inputs = input_tokens(p_);
         if (*holds) {
+            // A confirmed finite s puts every token j in every S_k^s, which lies inside the
+            // influence set I_k^s: no graph search is needed.
+            if (fact_["reachability"] == true) {
+                fact_["influence"] = true;
+                return "influence confirmed: it follows from the confirmed s (S_k^s, inside I_k^s, holds every token)";
+            }
             if (!mutually_reachable(p_, inputs))
                 throw Invalid{"influence: claims every input token influences every other, but the union graph has no path "
                               "between some pair"};
@@ -924,36 +910,14 @@ private:
     std::filesystem::path dir_;
     double solver_seconds_;
     std::uint64_t connections_, words_;
+    std::uint64_t step_cost_;  // one step of a structured propagation: n plus a layer's description
     std::map<std::string, std::optional<bool>> fact_;  // the facts confirmed here, by check name
 };
 
-// The certificate's text, refusing more than `limit` bytes before reading them.
+// The certificate's text, refusing more than `limit` bytes before reading them
+// (sparsecert/support/input_file.hpp: FIFOs without a writer and devices are refused too).
 std::string read_bounded(const std::string& path, std::uint64_t limit) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw sparsecert::InputError(path, "", std::string("cannot open file: ") + std::strerror(errno));
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
-    struct stat info {};
-    if (::fstat(fd, &info) != 0 || S_ISDIR(info.st_mode))
-        throw sparsecert::InputError(path, "", "cannot open file: " + std::string(std::strerror(S_ISDIR(info.st_mode) ? EISDIR : errno)));
-    auto too_large = [&] {
-        return sparsecert::InputError(path, "", "the certificate is larger than " + std::to_string(limit) +
-                                                    " bytes, more than any certificate of this pattern can be");
-    };
-    if (S_ISREG(info.st_mode) && std::uint64_t(info.st_size) > limit) throw too_large();
-    std::string text;
-    std::array<char, 1 << 16> buffer{};
-    for (;;) {
-        const ssize_t got = ::read(fd, buffer.data(), buffer.size());
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) throw sparsecert::InputError(path, "", "cannot read file: " + std::string(std::strerror(errno)));
-        if (got == 0) break;
-        text.append(buffer.data(), std::size_t(got));
-        if (text.size() > limit) throw too_large();
-    }
-    return text;
+    return sparsecert::read_input_file(path, path, {limit, "more than any certificate of this pattern can be"});
 }
 
 // The largest certificate a pattern can have: every list in it has at most n * (p + 4) numbers
@@ -965,6 +929,13 @@ std::uint64_t certificate_limit(const Pattern& p) {
 // The memory the process may use, so that an absurd size ends in std::bad_alloc (reported as bad
 // input) rather than in the machine's out-of-memory killer: half the physical memory.
 void limit_memory() {
+#if defined(__SANITIZE_ADDRESS__)
+    return;  // AddressSanitizer reserves terabytes of address space for its shadow memory
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return;
+#endif
+#endif
     const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
     if (pages <= 0 || page <= 0) return;
     rlimit r{};
@@ -977,10 +948,10 @@ void limit_memory() {
 }
 
 int run(const std::string& pattern_file, const std::string& certificate_file, std::optional<std::uint64_t> n,
-        double solver_seconds, std::ostream& out) {
+        std::optional<std::uint64_t> max_connections, double solver_seconds, std::ostream& out) {
     Pattern p;
     try {
-        p = sparsecert::load_pattern_file(pattern_file, n);
+        p = sparsecert::tools::load_pattern(pattern_file, n, {}, max_connections);
     } catch (const std::bad_alloc&) {
         throw sparsecert::InputError(pattern_file, "", "the pattern" + (n ? " at n = " + std::to_string(*n) : std::string()) +
                                                            " does not fit in the checker's memory");
@@ -996,14 +967,16 @@ int run(const std::string& pattern_file, const std::string& certificate_file, st
     try {
         Checker checker(p, dir.empty() ? "." : dir, solver_seconds);
         const auto notes = checker.run(cert);
-        out << "valid (" << checked << "): " << notes.front() << "\n";
-        for (std::size_t i = 1; i < notes.size(); ++i) out << "  " << notes[i] << "\n";
+        // Notes and messages may quote strings of the certificate: escaped, as everything echoed.
+        out << "valid (" << checked << "): " << sparsecert::printable(notes.front()) << "\n";
+        for (std::size_t i = 1; i < notes.size(); ++i) out << "  " << sparsecert::printable(notes[i]) << "\n";
         return 0;
     } catch (const Invalid& e) {
-        out << "invalid (" << checked << "): " << e.message << "\n";
+        out << "invalid (" << checked << "): " << sparsecert::printable(e.message) << "\n";
         return 1;
     } catch (const Unconfirmed& e) {
-        out << "unconfirmed (" << checked << "): could not confirm within the budget: " << e.message << "\n";
+        out << "unconfirmed (" << checked << "): could not confirm within the budget: " << sparsecert::printable(e.message)
+            << "\n";
         return 3;
     } catch (const Malformed& e) {
         throw sparsecert::InputError(certificate_file, e.place, e.problem);
@@ -1015,8 +988,8 @@ int run(const std::string& pattern_file, const std::string& certificate_file, st
 // --coq OUT.v: writes the pattern and the certificate as a Coq file instead of checking; coqc on
 // that file is the check (docs/trust.md, "The Coq check").
 int export_coq(const std::string& out_file, const std::string& pattern_file, const std::string& certificate_file,
-               std::optional<std::uint64_t> n, std::ostream& out) {
-    const Pattern p = sparsecert::load_pattern_file(pattern_file, n);
+               std::optional<std::uint64_t> n, std::optional<std::uint64_t> max_connections, std::ostream& out) {
+    const Pattern p = sparsecert::tools::load_pattern(pattern_file, n, {}, max_connections);
     const auto coq = sparsecert::coq_certificate(p, read_bounded(certificate_file, certificate_limit(p)), certificate_file);
     sparsecert::tools::write_output_file(out_file, coq.text);
     out << "wrote " << out_file << " (n = " << p.n << "): Theorem verdict : " << coq.statement << "\n";
@@ -1036,7 +1009,7 @@ bool coq_file_name(const std::string& file) {
 sparsecert::tools::Action check_command(CLI::App& app, sparsecert::tools::Context& context) {
     struct Args {
         std::string pattern, certificate;
-        std::optional<std::uint64_t> n;
+        std::optional<std::uint64_t> n, max_connections;
         double timeout = 600;
         std::optional<std::string> coq;
     };
@@ -1046,7 +1019,9 @@ sparsecert::tools::Action check_command(CLI::App& app, sparsecert::tools::Contex
     app.add_option("PATTERN", a->pattern, sparsecert::tools::pattern_file_help)->required();
     app.add_option("CERTIFICATE", a->certificate, "the certificate (verify-pattern --certificate)")->required();
     sparsecert::tools::add_n_option(app, a->n);
-    app.add_option("--timeout", a->timeout, "the solver's budget in seconds for a solver refutation (default 600)");
+    sparsecert::tools::add_max_connections_option(app, a->max_connections);
+    sparsecert::tools::add_timeout_option(app, a->timeout,
+                                          "the solver's budget in seconds for a solver refutation (default 600)");
     app.add_option("--coq", a->coq,
                    "instead of checking, write the pattern and the certificate as the Coq file OUT.v; "
                    "coqc -Q build/coq Sparsecert OUT.v is the check (docs/trust.md, \"The Coq check\"); exit 0 when written")
@@ -1056,16 +1031,14 @@ sparsecert::tools::Action check_command(CLI::App& app, sparsecert::tools::Contex
                                          {1, "invalid (the line says why)"},
                                          {3, "could not confirm within the budget"}});
     return [&context, a] {
-        if (!(a->timeout > 0 && a->timeout <= 1e6))
-            throw sparsecert::tools::UsageError{"--timeout", "expected a positive number of seconds, at most 10^6"};
         limit_memory();
         if (a->coq) {
             if (!coq_file_name(*a->coq))
                 throw sparsecert::tools::UsageError{"--coq", "a Coq file is named MODULE.v, MODULE of letters, digits and _, "
                                                              "not starting with a digit: " + *a->coq};
-            return export_coq(*a->coq, a->pattern, a->certificate, a->n, context.out());
+            return export_coq(*a->coq, a->pattern, a->certificate, a->n, a->max_connections, context.out());
         }
-        return run(a->pattern, a->certificate, a->n, a->timeout, context.out());
+        return run(a->pattern, a->certificate, a->n, a->max_connections, a->timeout, context.out());
     };
 }
 

@@ -21,7 +21,7 @@
 namespace sparsecert {
 
 struct VerifyOptions {
-    double timeout_seconds = 60;   // budget for each search that can be long (path, reachability)
+    double timeout_seconds = 60;   // budget for the whole run, every search's share included
     std::size_t max_listed = 20;   // missing (pattern, token) pairs listed
     Progress progress;
     // A candidate Hamiltonian path (e.g. the one a repair built): taken instead of the search when

@@ -23,12 +23,13 @@ namespace sparsecert {
 Layer union_graph(CheckedPattern pattern);
 
 struct HamiltonianOptions {
-    // Budget for the exact (Z3) stage, parsing included; the DFS has its own share below.
+    // Budget for the whole search in seconds: the DFS's share below, then the exact (Z3) stage,
+    // parsing included, with what is left.
     double timeout_seconds = 10;
     std::uint64_t dfs_node_limit = 50'000'000;
     Progress progress;
-    // The DFS's own wall-clock share (the node limit is the deterministic bound; this one only
-    // keeps a pathological search from running for hours).
+    // The most the DFS may take of the budget (the node limit is the deterministic bound; this one
+    // only keeps a pathological search from taking the exact stage's time).
     double dfs_timeout_seconds = 10;
     // The exact stage runs only on union graphs up to this size (the successor + ordering
     // encoding has one Boolean per edge, about 500 bytes of SMT-LIB per edge, and Z3 parses

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "sparsecert/support/printable.hpp"
+
 namespace sparsecert {
 
 class InputError : public std::runtime_error {
@@ -25,10 +27,9 @@ private:
         std::string line = file;
         if (!place.empty()) line += ": " + place;
         line += ": " + problem;
-        // One line, always: embedded newlines would break the contract of the tools.
-        for (char& c : line)
-            if (c == '\n' || c == '\r') c = ' ';
-        return line;
+        // One line, always, that cannot drive the terminal: control characters from the input
+        // (a key, a file name) are escaped.
+        return printable(line);
     }
     std::string file_, place_, problem_;
 };

@@ -16,6 +16,7 @@
 #include "common/construction_args.hpp"
 #include "common/json_output.hpp"
 #include "common/output_file.hpp"
+#include "common/budget_args.hpp"
 #include "common/pattern_args.hpp"
 #include "common/terminal.hpp"
 #include "sparsecert/construction/construction.hpp"
@@ -38,7 +39,7 @@ std::vector<std::string> split(const std::string& text, char sep) {
 struct ApproximateArgs {
     std::string file, target, q = "2", eps, sweep, plot;
     tools::ConstructionArgs grid;
-    std::optional<std::uint64_t> n;
+    std::optional<std::uint64_t> n, max_connections;
     std::optional<std::int64_t> precision;
     tools::JsonOutput json;
     bool timing = false;
@@ -137,7 +138,7 @@ int run_approximate(tools::Context& context, const ApproximateArgs& a) {
     const std::string name = tools::display_name(a.file);
     tools::StatusLine status(context.quiet(), name + ": ");
     o.progress = status.callback();
-    const Pattern pattern = tools::load_pattern(a.file, a.n, o.progress);
+    const Pattern pattern = tools::load_pattern(a.file, a.n, o.progress, a.max_connections);
 
     ApproximateReport rep;
     std::optional<Sweep> sweep;
@@ -183,6 +184,7 @@ tools::Action approximate_command(CLI::App& app, tools::Context& context) {
     tools::add_grid_options(app, a->grid, "grid step 1/M (M >= 2)");
     app.add_option("--target", a->target, "target function: token, mean, max, next, sin")->required();
     tools::add_n_option(app, a->n);
+    tools::add_max_connections_option(app, a->max_connections);
     app.add_option("--samples", a->samples, "Monte Carlo samples (default 1000)");
     app.add_option("--seed", a->seed, "seed of the samples (std::mt19937_64; default 1)");
     app.add_option("--q", a->q, "the exponent of d_q, a number >= 1 (default 2)");

@@ -14,6 +14,7 @@
 #include "common/construction_args.hpp"
 #include "common/json_output.hpp"
 #include "common/output_file.hpp"
+#include "common/budget_args.hpp"
 #include "common/pattern_args.hpp"
 #include "common/terminal.hpp"
 #include "sparsecert/construction/construction.hpp"
@@ -63,7 +64,7 @@ EvaluatorComparison compare_evaluators(const Construction& c, const Pattern& pat
 struct ConstructArgs {
     std::string file;
     tools::ConstructionArgs grid;
-    std::optional<std::uint64_t> n;
+    std::optional<std::uint64_t> n, max_connections;
     std::string target = "mean", evaluator = "indexed", network_out;
     tools::JsonOutput json;
     std::uint64_t seed = 1, sample = 10'000, exhaustive_limit = 1'000'000, max_layers = 2'000'000, compare = 0;
@@ -87,7 +88,7 @@ int run_construct(tools::Context& context, const ConstructArgs& a) {
     const std::string name = tools::display_name(a.file);
     tools::StatusLine status(context.quiet(), name + ": ");
     check.progress = status.callback();
-    const Pattern pattern = tools::load_pattern(a.file, a.n, check.progress);
+    const Pattern pattern = tools::load_pattern(a.file, a.n, check.progress, a.max_connections);
     Target target;
     try {
         target = make_target(a.target, options.d, pattern.n);
@@ -147,6 +148,7 @@ tools::Action construct_command(CLI::App& app, tools::Context& context) {
     tools::add_grid_options(app, a->grid, "grid step 1/M (M >= 2): the grid has M^(d n) inputs");
     app.add_option("--target", a->target, "target function: token, mean, max, next, sin (default mean)");
     tools::add_n_option(app, a->n);
+    tools::add_max_connections_option(app, a->max_connections);
     tools::add_json_options(app, a->json, "print one JSON object");
     app.add_option("--seed", a->seed, "seed of the input sample when the grid is too large to check exhaustively (default 1)");
     app.add_option("--sample", a->sample, "size of that sample (default 10000)");

@@ -12,6 +12,7 @@
 #include "commands/commands.hpp"
 #include "common/construction_args.hpp"
 #include "common/json_output.hpp"
+#include "common/budget_args.hpp"
 #include "common/pattern_args.hpp"
 #include "common/terminal.hpp"
 #include "sparsecert/construction/construction.hpp"
@@ -28,7 +29,7 @@ namespace {
 struct ProveArgs {
     std::string file, out_dir, cvc5 = "cvc5", relu_epsilon, target = "mean";
     tools::ConstructionArgs grid;
-    std::optional<std::uint64_t> n;
+    std::optional<std::uint64_t> n, max_connections;
     tools::JsonOutput json;
     bool times = false, no_cvc5 = false;
     double timeout = 60;
@@ -38,7 +39,6 @@ struct ProveArgs {
 int run_prove(tools::Context& context, const ProveArgs& a) {
     ConstructionOptions options;
     tools::fill_construction_options(a.grid, 8, options);
-    if (!(a.timeout > 0) || a.timeout > 1e6) throw tools::UsageError{"--timeout", "must be a positive number of seconds"};
     ObligationOptions obligation_options;
     if (!a.relu_epsilon.empty()) {
         const auto e = tools::parse_rational(a.relu_epsilon);
@@ -54,7 +54,7 @@ int run_prove(tools::Context& context, const ProveArgs& a) {
     const std::string name = tools::display_name(a.file);
     tools::StatusLine status(context.quiet(), name + ": ");
     const Progress progress = status.callback();
-    const Pattern pattern = tools::load_pattern(a.file, a.n, progress);
+    const Pattern pattern = tools::load_pattern(a.file, a.n, progress, a.max_connections);
 
     Construction construction;
     std::vector<Obligation> obligations;
@@ -142,11 +142,12 @@ tools::Action prove_command(CLI::App& app, tools::Context& context) {
     app.add_option("PATTERN", a->file, tools::pattern_file_help)->required();
     tools::add_grid_options(app, a->grid, "grid step 1/M (M >= 2)");
     tools::add_n_option(app, a->n);
+    tools::add_max_connections_option(app, a->max_connections);
     app.add_option("--out", a->out_dir,
                    "directory for the .smt2 files (default obligations-PATTERN-nN-dD-delta1_M in the current directory)");
     tools::add_json_options(app, a->json, "print {\"obligations\": [...]} instead of the table");
     app.add_flag("--times", a->times, "with --json: add z3_seconds and cvc5_seconds (the output is then not deterministic)");
-    app.add_option("--timeout", a->timeout, "seconds per obligation and solver (default 60)");
+    tools::add_timeout_option(app, a->timeout, "seconds per obligation and solver (default 60)");
     app.add_option("--cvc5", a->cvc5, "the cvc5 program (default: cvc5 on PATH; absent if not found)");
     app.add_flag("--no-cvc5", a->no_cvc5, "do not run cvc5 (its column says absent)");
     tools::add_layout_options(app, a->grid);

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "commands/commands.hpp"
+#include "common/budget_args.hpp"
 #include "common/construction_args.hpp"
 #include "common/terminal.hpp"
 #include "sparsecert/pattern/catalogue.hpp"
@@ -73,7 +74,6 @@ int run_report(tools::Context& context, const ReportArgs& a) {
     if (a.construct_n < 0 || a.construct_n > 10)
         throw tools::UsageError{"--construct-n", fmt::format("must be in 0..10, got {}", a.construct_n)};
     options.construct_n = token_t(a.construct_n);
-    if (!(a.timeout > 0)) throw tools::UsageError{"--timeout", "must be a positive number of seconds"};
     options.timeout_seconds = a.timeout;
 
     // The source is named without the checkout's absolute path, so reports from two checkouts of
@@ -137,7 +137,7 @@ tools::Action report_command(CLI::App& app, tools::Context& context) {
     app.add_option("--heatmap-n", a->heatmap_n, "tokens of the mask heatmaps, 0 for none (default 64, at most 256)");
     app.add_option("--construct-n", a->construct_n,
                    "tokens of the construction summary (d = 1, delta = 1/2), 0 for none (default 8, at most 10)");
-    app.add_option("--timeout", a->timeout, "time budget in seconds for each search, as verify-pattern (default 60)");
+    tools::add_timeout_option(app, a->timeout, "time budget in seconds for each verification, as verify-pattern (default 60)");
     app.add_flag("--times", a->times, "include verification times in the three files (they then differ from run to run)");
     tools::standard_options(app, context, {{0, "the report was written, whatever the verdicts"}});
     return [&context, a] { return run_report(context, *a); };

@@ -15,12 +15,14 @@
 
 #include "commands/commands.hpp"
 #include "common/json_output.hpp"
+#include "common/budget_args.hpp"
 #include "common/pattern_args.hpp"
 #include "common/terminal.hpp"
 #include "sparsecert/certify/certificate.hpp"
 #include "sparsecert/certify/verify.hpp"
 #include "sparsecert/pattern/catalogue.hpp"
 #include "sparsecert/support/input_error.hpp"
+#include "sparsecert/support/printable.hpp"
 
 namespace sparsecert::cli {
 
@@ -30,7 +32,7 @@ namespace fs = std::filesystem;
 
 struct VerifyArgs {
     std::vector<std::string> files;
-    std::optional<std::uint64_t> n;
+    std::optional<std::uint64_t> n, max_connections;
     tools::JsonOutput json;
     bool omit_path = false;
     double timeout = 60;
@@ -68,7 +70,8 @@ std::string table(const std::vector<std::string>& files, const std::vector<Verif
         const auto& r = results[i];
         std::uint64_t total = 0;
         for (auto c : r.connections) total += c;
-        const std::string file = files[i] == "-" ? tools::display_name(files[i]) : fs::path(files[i]).filename().string();
+        const std::string file =
+            printable(files[i] == "-" ? tools::display_name(files[i]) : fs::path(files[i]).filename().string());
         std::string s = r.reachability.s ? std::to_string(*r.reachability.s)
                                          : (r.reachability.holds == false ? "never" : "?");
         rows.push_back({file, std::to_string(r.n), std::to_string(r.p), std::to_string(total),
@@ -143,7 +146,6 @@ std::optional<CertificatePlan> plan_certificates(const tools::Context& context, 
 
 int run_verify(tools::Context& context, VerifyArgs& a) {
     if (const auto problem = tools::stdin_given_twice(a.files)) return context.usage_error("FILE", *problem);
-    if (!(a.timeout > 0)) return context.usage_error("--timeout", "must be a positive number of seconds");
     const bool catalogue = a.files.empty();
     if (catalogue) a.files = catalogue_files(catalogue_directory());
     int status = 0;
@@ -159,7 +161,7 @@ int run_verify(tools::Context& context, VerifyArgs& a) {
     for (std::size_t i = 0; i < a.files.size(); ++i) {
         progress_line.set_prefix(fmt::format("[{}/{}] {}: ", i + 1, a.files.size(), tools::display_name(a.files[i])));
         try {
-            const Pattern pattern = tools::load_pattern(a.files[i], a.n, options.progress);
+            const Pattern pattern = tools::load_pattern(a.files[i], a.n, options.progress, a.max_connections);
             results.push_back(verify(pattern, options));
             if (!plan->files.empty()) {
                 report(options.progress, "certificate");
@@ -216,11 +218,14 @@ tools::Action verify_command(CLI::App& app, tools::Context& context) {
         "With no FILE, verifies the bundled catalogue and prints one table.");
     app.add_option("FILE", a->files, std::string(tools::pattern_file_help) + "; several may be given");
     tools::add_n_option(app, a->n);
+    tools::add_max_connections_option(app, a->max_connections);
     tools::add_json_options(app, a->json,
                             "print one JSON document: {\"results\": [one object per file], \"sparsecert_version\": ...}");
     app.add_flag("--omit-path", a->omit_path,
                  "with --json: leave out the Hamiltonian path's token list (n entries)");
-    app.add_option("--timeout", a->timeout, "time budget in seconds for each search (default 60)");
+    tools::add_timeout_option(app, a->timeout,
+                             "time budget in seconds for each file's verification, every search's share included "
+                             "(default 60)");
     app.add_option("--certificate", a->certificate,
                    "write the evidence for every answer as JSON: a FILE for one pattern, or a directory "
                    "(created if missing) holding <pattern>.cert.json for each; check it with check-certificate");

@@ -32,9 +32,12 @@ std::optional<std::string> stdin_given_twice(const std::vector<std::string>& fil
     return std::nullopt;
 }
 
-Pattern load_pattern(const std::string& file, std::optional<std::uint64_t> n, const Progress& progress) {
+Pattern load_pattern(const std::string& file, std::optional<std::uint64_t> n, const Progress& progress,
+                     std::optional<std::uint64_t> max_connections) {
     report(progress, "loading");
-    return load_pattern_file(file, n);
+    LoadLimits limits;
+    if (max_connections) limits.max_connections = *max_connections;
+    return load_pattern_file(file, n, limits);
 }
 
 }  // namespace sparsecert::tools

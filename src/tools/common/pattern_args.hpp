@@ -28,7 +28,9 @@ std::string display_name(const std::string& file);
 // A usage problem when "-" is given more than once (standard input can be read only once).
 std::optional<std::string> stdin_given_twice(const std::vector<std::string>& files);
 
-// Loads a FILE argument at --n, reporting the stage to `progress`; throws InputError.
-Pattern load_pattern(const std::string& file, std::optional<std::uint64_t> n, const Progress& progress = {});
+// Loads a FILE argument at --n under --max-connections (common/budget_args.hpp; nothing: the
+// default), reporting the stage to `progress`; throws InputError.
+Pattern load_pattern(const std::string& file, std::optional<std::uint64_t> n, const Progress& progress = {},
+                     std::optional<std::uint64_t> max_connections = {});
 
 }  // namespace sparsecert::tools

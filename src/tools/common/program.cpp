@@ -10,17 +10,19 @@
 #include <fmt/format.h>
 
 #include "sparsecert/support/input_error.hpp"
+#include "sparsecert/support/printable.hpp"
 #include "sparsecert/version.hpp"
 
 namespace sparsecert::tools {
 
 namespace {
 
+// Messages may span lines (CLI11's) and echo the command line: one line, control characters escaped.
 std::string one_line(std::string text) {
     for (char& ch : text)
         if (ch == '\n' || ch == '\r') ch = ' ';
     while (!text.empty() && text.back() == ' ') text.pop_back();
-    return text;
+    return printable(text);
 }
 
 }  // namespace

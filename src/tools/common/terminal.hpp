@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include "sparsecert/support/printable.hpp"
 #include "sparsecert/support/progress.hpp"
 
 namespace sparsecert::tools {
@@ -43,7 +44,7 @@ private:
         const auto now = std::chrono::steady_clock::now();
         if (drawn_ && now - last_ < std::chrono::milliseconds(100)) return;
         last_ = now;
-        std::string line = prefix_ + std::string(stage);
+        std::string line = printable(prefix_ + std::string(stage));  // the prefix names an input file
         if (fraction >= 0) line += " " + std::to_string(int(fraction * 100)) + "%";
         if (line.size() > 100) line.resize(100);
         std::fprintf(stderr, "\r\033[K%s", line.c_str());
