@@ -126,7 +126,7 @@ TEST_CASE("certificates: randomized patterns round-trip", "[certificate]") {
     CHECK(refuted > 0);
 }
 
-TEST_CASE("certificates: a star with an input token as hub is open; the adaptation is a conjecture", "[certificate]") {
+TEST_CASE("certificates: a star with an input token as hub is open, the adaptation is a conjecture", "[certificate]") {
     const std::string file = source_path("tests/data/hub-only-star.json");
     auto r = run_tool("verify-pattern", "--json " + file);
     CHECK(r.status == 3);

@@ -313,7 +313,7 @@ std::vector<std::pair<std::string, json>> mutations(const json& cert, unsigned n
 
 }  // namespace
 
-TEST_CASE("differential: the naive definitions and verify agree; every certificate checks; every mutation is rejected",
+TEST_CASE("differential: the naive definitions and verify agree, every certificate checks, every mutation is rejected",
           "[differential][certificate]") {
     // The registry holds exactly the published theorems with their hypotheses as stated.
     const auto registry = theorem_registry();

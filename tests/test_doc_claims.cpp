@@ -48,7 +48,7 @@ TEST_CASE("claim: a sliding window of half-width w has s = max(1, ceil((n - 1)/w
         }
 }
 
-TEST_CASE("claim: Star-Transformer has s = 1 for n <= 3 and s = 2 for n >= 4; with the ring, s = 1 up to n = 4", "[claims]") {
+TEST_CASE("claim: Star-Transformer has s = 1 for n <= 3 and s = 2 for n >= 4, with the ring, s = 1 up to n = 4", "[claims]") {
     for (token_t n = 1; n <= 200; ++n) {
         INFO("n = " << n);
         CHECK(s_of(of(n, {fam::star(n, n - 1, false)})) == (n <= 3 ? 1u : 2u));
@@ -63,7 +63,7 @@ TEST_CASE("claim: strided with c = ceil(sqrt(n)) has s = 1 for n <= 3 and s = 2 
     }
 }
 
-TEST_CASE("claim: fixed has s = 2 (block first) or 3 (summary first) when the block size divides n >= 2l; "
+TEST_CASE("claim: fixed has s = 2 (block first) or 3 (summary first) when the block size divides n >= 2l, "
           "a short last block without a summary position gives no finite s",
           "[claims]") {
     for (auto [l, c] : {std::pair<token_t, token_t>{4, 1}, {4, 2}, {6, 2}, {8, 3}}) {
@@ -110,7 +110,7 @@ TEST_CASE("claim: a causal window has no finite s for n >= 2 (s = 1 at n = 1)", 
         }
 }
 
-TEST_CASE("claim: Longformer (window w, global token 0) has s = 1 for n <= w + 2 and s = 2 beyond; dense has s = 1",
+TEST_CASE("claim: Longformer (window w, global token 0) has s = 1 for n <= w + 2 and s = 2 beyond, dense has s = 1",
           "[claims]") {
     for (token_t w : {1u, 2u, 4u, 7u})
         for (token_t n = 1; n <= 50; ++n) {

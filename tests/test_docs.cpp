@@ -75,3 +75,17 @@ TEST_CASE("docs: nothing cites material outside the repository", "[docs]") {
         CHECK_FALSE(std::regex_search(text, m, outside));
     }
 }
+
+TEST_CASE("tests: no test case name holds a semicolon", "[docs]") {
+    // catch_discover_tests hands each name to ctest as a list element, and a ';' splits it: ctest
+    // then asks Catch for two names that match nothing, and the test passes without running.
+    const std::regex name(R"re(TEST_CASE\(((\s*"[^"]*")+))re");
+    for (const auto& file : tree_files()) {
+        if (file.extension() != ".cpp" || file.parent_path().filename() != "tests") continue;
+        const std::string text = slurp(file.string());
+        for (std::sregex_iterator it(text.begin(), text.end(), name), end; it != end; ++it) {
+            INFO(file.string() << ": " << (*it)[1].str());
+            CHECK((*it)[1].str().find(';') == std::string::npos);
+        }
+    }
+}

@@ -195,7 +195,7 @@ TEST_CASE("every generator form matches its family", "[pattern_io]") {
           fam::block_sparse(n, 16, {{1, 1, 0}, {0, 1, 0}, {0, 0, 1}}));
 }
 
-TEST_CASE("two-layer families expand in place; part picks one", "[pattern_io]") {
+TEST_CASE("two-layer families expand in place, part picks one", "[pattern_io]") {
     const Pattern s = parse(doc(R"j([{"dense": {}}, {"strided": {"stride": "sqrt(n)"}}])j", 30));
     REQUIRE(s.p() == 3);
     auto strided = fam::strided(30, 6);

@@ -290,7 +290,7 @@ TEST_CASE("the paper's patterns: s = 2 for star, strided, Longformer, BigBird", 
     }
 }
 
-TEST_CASE("sliding windows: s = ceil((n-1)/w); causal windows never mix", "[reachability]") {
+TEST_CASE("sliding windows: s = ceil((n-1)/w), causal windows never mix", "[reachability]") {
     for (token_t n : {2u, 7u, 20u, 61u})
         for (token_t w : {1u, 2u, 3u, 9u}) {
             Pattern p = pattern_of({window(n, w, w)});
@@ -596,7 +596,7 @@ TEST_CASE("budgets and forced engines report what they could not decide", "[reac
     CHECK(r.reason.find("time budget") != std::string::npos);
 }
 
-TEST_CASE("results do not depend on the number of threads; progress is reported", "[reachability]") {
+TEST_CASE("results do not depend on the number of threads, progress is reported", "[reachability]") {
     // Large enough that the loops really run on several threads.
     Pattern p = pattern_of(strided(3000, 55));
     std::vector<std::pair<token_t, token_t>> witnesses;

@@ -302,7 +302,7 @@ TEST_CASE("report: report.html renders in headless Chromium", "[report][slow]") 
     CHECK(status == 0);
 }
 
-TEST_CASE("report: same inputs, same bytes; times only on request", "[report]") {
+TEST_CASE("report: same inputs, same bytes, times only on request", "[report]") {
     const std::string a = run_small_report("report-det-a"), b = run_small_report("report-det-b");
     std::vector<std::string> files;
     for (const auto& e : fs::recursive_directory_iterator(a))
