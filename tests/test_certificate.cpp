@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <random>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -102,9 +103,9 @@ TEST_CASE("certificates: randomized patterns round-trip", "[certificate]") {
         for (int l = 0; l < p; ++l) {
             json attend = json::array();
             for (int k = 0; k < n; ++k) {
-                json row = json::array();
-                if (self) row.push_back(k);
-                for (int e = 0; e < 2; ++e) row.push_back(int(rng() % n));
+                std::set<int> row;  // each token once per row (the explicit form refuses repeats)
+                if (self) row.insert(k);
+                for (int e = 0; e < 2; ++e) row.insert(int(rng() % n));
                 attend.push_back(row);
             }
             layers.push_back({{"attend", attend}});

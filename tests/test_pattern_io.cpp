@@ -150,8 +150,8 @@ TEST_CASE("size expressions: errors name the problem and the character", "[patte
 // ------------------------------------------------------------------------------------------------
 // Forms
 
-TEST_CASE("explicit form: tokens, ranges, duplicates, n from the lists", "[pattern_io]") {
-    const Pattern p = parse(doc(R"([{"attend": [[0, 1], [[0, 2], 1, 1], [2, [1, 1], 3, [2, 3]], [3]]}])"));
+TEST_CASE("explicit form: tokens, ranges, any order, n from the lists", "[pattern_io]") {
+    const Pattern p = parse(doc(R"([{"attend": [[1, 0], [[0, 2]], [2, [3, 3], 1], [3]]}])"));
     CHECK(p.name == "t");
     CHECK(p.n == 4);
     REQUIRE(p.p() == 1);
@@ -161,6 +161,59 @@ TEST_CASE("explicit form: tokens, ranges, duplicates, n from the lists", "[patte
     CHECK(row(p.layers[0], 3) == std::vector<token_t>{3});
     // An empty attended set is allowed (it simply fails condition 1).
     CHECK(parse(doc(R"([{"attend": [[], [0]]}])")).layers[0].degree(0) == 0);
+}
+
+TEST_CASE("mask form: strings and lists of 0/1, one row per query", "[pattern_io][mask]") {
+    // Row k, column j = 1: k attends to j. The identity is "each token attends to itself".
+    const Pattern identity = parse(doc(R"([{"mask": ["100", "010", "001"]}])"));
+    CHECK(identity.n == 3);
+    for (token_t k = 0; k < 3; ++k) CHECK(row(identity.layers[0], k) == std::vector<token_t>{k});
+    const Pattern lists = parse(doc(R"([{"mask": [[1, 1, 0, 0], [0, 1, false, true], [true, 0, 1, 0], [0, 0, 0, 0]]}])"));
+    CHECK(row(lists.layers[0], 0) == std::vector<token_t>{0, 1});
+    CHECK(row(lists.layers[0], 1) == std::vector<token_t>{1, 3});
+    CHECK(row(lists.layers[0], 2) == std::vector<token_t>{0, 2});
+    CHECK(row(lists.layers[0], 3).empty());
+    // Both row forms in one mask, the same layer as the explicit lists, and inside unions.
+    const Pattern mixed = parse(doc(R"([{"mask": ["110", [0, 1, 1], "101"]}, {"attend": [[0, 1], [1, 2], [0, 2]]}])"));
+    CHECK(mixed.layers[0] == mixed.layers[1]);
+    const Pattern in_union = parse(doc(R"([{"union": [{"mask": ["10", "01"]}, {"dense": {}}]}])"));
+    CHECK(in_union.layers[0] == fam::dense(2));
+    // The mask fixes n like the explicit lists.
+    CHECK(parse(doc(R"([{"mask": ["1"]}, {"dense": {}}])")).n == 1);
+}
+
+TEST_CASE("bad input: mask rows", "[pattern_io][errors][mask]") {
+    expect_error(doc(R"([{"mask": ["10", "1"]}])"), "layers[0].mask[1]",
+                 "row 1 has 1 characters, expected 2 (the mask is square");
+    expect_error(doc(R"([{"mask": [[1, 0], [1, 0, 0]]}])"), "layers[0].mask[1]", "row 1 has 3 entries, expected 2");
+    expect_error(doc(R"([{"mask": ["10", "0x"]}])"), "layers[0].mask[1]", "character 1 (column 1) is 'x'");
+    expect_error(doc(R"([{"mask": ["10", "0 "]}])"), "layers[0].mask[1]", "is ' '");
+    expect_error(doc(R"([{"mask": [[1, 0], [0, 2]]}])"), "layers[0].mask[1][1]",
+                 "a mask entry must be 0 or 1 (or false/true), got 2");
+    expect_error(doc(R"([{"mask": [[1, 0], [0, 0.5]]}])"), "layers[0].mask[1][1]", "got 0.5");
+    expect_error(doc(R"([{"mask": [[1, 0], [0, "1"]]}])"), "layers[0].mask[1][1]", "got \"1\"");
+    expect_error(doc(R"([{"mask": [[1, 0], 7]}])"), "layers[0].mask[1]", "a mask row must be a string");
+    expect_error(doc(R"([{"mask": []}])"), "layers[0].mask", "n >= 1");
+    expect_error(doc(R"([{"mask": "1"}])"), "layers[0].mask", "must be a list holding one row per query token");
+    expect_error(doc(R"([{"mask": ["1"]}])", 2), "layers[0].mask", "has 1 rows, expected n = 2 (one row per token)");
+    expect_error(doc(R"([{"mask": ["10", "01"]}, {"attend": [[0]]}])"), "layers[1].attend",
+                 "has 1 lists but layers[0].mask has 2 rows");
+    expect_error(doc(R"([{"mask": ["10", "01"]}])"), "layers[0].mask", "--n 3 disagrees", 3);
+}
+
+TEST_CASE("bad input: a token listed twice in a row, with a hint for 0/1 rows", "[pattern_io][errors][mask]") {
+    // A 0/1 identity matrix pasted into "attend" reads row 1 as tokens {0, 1, 0}: refused, with the hint.
+    expect_error(doc(R"([{"attend": [[1, 0, 0], [0, 1, 0], [0, 0, 1]]}])"), "layers[0].attend[0][2]",
+                 "token 0 appears twice in layers[0].attend[0] (entries 1 and 2); for a 0/1 matrix use {\"mask\": ...}");
+    expect_error(doc(R"([{"attend": [[0], [1, 1], [2]]}])"), "layers[0].attend[1][1]",
+                 "token 1 appears twice in layers[0].attend[1] (entries 0 and 1); for a 0/1 matrix");
+    // Other rows: the plain rule.
+    expect_error(doc(R"([{"attend": [[0], [2, 1, 2], [2]]}])"), "layers[0].attend[1][2]",
+                 "token 2 appears twice in layers[0].attend[1] (entries 0 and 2); list each attended token once");
+    expect_error(doc(R"([{"attend": [[[0, 3]], [1], [2], [[3, 3], [1, 2], [2, 3]]]}])"), "layers[0].attend[3][2]",
+                 "token 2 appears twice in layers[0].attend[3] (entries 1 and 2)");
+    expect_error(doc(R"([{"attend": [[0], [[0, 2], 1], [2]]}])"), "layers[0].attend[1][1]",
+                 "token 1 appears twice in layers[0].attend[1] (entries 0 and 1)");
 }
 
 TEST_CASE("every generator form matches its family", "[pattern_io]") {
@@ -227,6 +280,67 @@ TEST_CASE("union: token-wise union of attended sets, nested, with parts", "[patt
     const Pattern q = parse(doc(R"([{"union": [{"attend": [[1], [2], [0]]}, {"sliding_window": {"left": 0, "right": 0}}]}])"));
     CHECK(q.n == 3);
     CHECK(row(q.layers[0], 2) == std::vector<token_t>{0, 2});
+}
+
+TEST_CASE("intersect and causal: the libraries' causal masks as they build them", "[pattern_io][intersect]") {
+    const token_t n = 50;
+    auto rows_of = [&](const Layer& layer) {
+        std::vector<std::vector<token_t>> out;
+        for (token_t k = 0; k < layer.size(); ++k) out.push_back(row(layer, k));
+        return out;
+    };
+    // A brute-force rule, row by row.
+    auto rule = [&](auto attends) {
+        std::vector<std::vector<token_t>> out(n);
+        for (token_t q = 0; q < n; ++q)
+            for (token_t k = 0; k < n; ++k)
+                if (attends(q, k)) out[q].push_back(k);
+        return out;
+    };
+    // {"causal": {}}: k <= q.
+    CHECK(rows_of(parse(doc(R"([{"causal": {}}])", n)).layers[0]) == rule([](token_t q, token_t k) { return k <= q; }));
+    // OpenAI's strided mode (get_attn_mask): k <= q and (q - k) % stride == 0, as the causal part of
+    // the strided layer and as an intersection with the causal mask.
+    const auto openai_strided = rule([](token_t q, token_t k) { return k <= q && (q - k) % 7 == 0; });
+    const Pattern wrapped = parse(doc(R"([{"causal": {"strided": {"stride": 7}}}])", n));
+    REQUIRE(wrapped.p() == 2);  // both layers of the family, each causal
+    CHECK(rows_of(wrapped.layers[1]) == openai_strided);
+    CHECK(rows_of(wrapped.layers[0]) == rule([](token_t q, token_t k) { return k <= q && q - k <= 7; }));
+    const Pattern met = parse(doc(R"([{"intersect": [{"strided": {"stride": 7, "part": "strided"}}, {"causal": {}}]}])", n));
+    CHECK(rows_of(met.layers[0]) == openai_strided);
+    // OpenAI's fixed mode with one summary block column per window (blocksize 4, local_attn_ctx 12):
+    // k <= q and (k, q in the same window of 12, or k in the last 4 tokens of its window).
+    const Pattern fixed = parse(doc(R"([{"causal": {"union": [{"fixed": {"block": 12, "summary": 4, "part": "block"}},
+                                                              {"fixed": {"block": 12, "summary": 4, "part": "summary"}}]}}])", n));
+    CHECK(rows_of(fixed.layers[0]) ==
+          rule([](token_t q, token_t k) { return k <= q && (k / 12 == q / 12 || k % 12 >= 8); }));
+    // Intersections of generators, nested in unions and around explicit layers.
+    const Pattern nested = parse(doc(R"([{"union": [{"intersect": [{"sliding_window": {"left": 5, "right": 5}},
+        {"dilated_window": {"left": 10, "right": 10, "dilation": 2}}]}, {"global_tokens": {"tokens": [0]}}]}])", n));
+    CHECK(rows_of(nested.layers[0]) == rule([](token_t q, token_t k) {
+              const token_t d = q > k ? q - k : k - q;
+              return (d <= 5 && d % 2 == 0) || q == 0 || k == 0;
+          }));
+    const Pattern small = parse(doc(R"([{"intersect": [{"attend": [[0, 1, 2], [0, 2], [1]]}, {"causal": {}}]}])"));
+    CHECK(rows_of(small.layers[0]) == std::vector<std::vector<token_t>>{{0}, {0}, {1}});
+    // Only {"causal": {}} members: the causal mask.
+    CHECK(rows_of(parse(doc(R"([{"intersect": [{"causal": {}}]}])", 5)).layers[0]) ==
+          std::vector<std::vector<token_t>>{{0}, {0, 1}, {0, 1, 2}, {0, 1, 2, 3}, {0, 1, 2, 3, 4}});
+}
+
+TEST_CASE("bad input: intersect and causal", "[pattern_io][errors][intersect]") {
+    expect_error(doc(R"([{"intersect": []}])", 4), "layers[0].intersect", "\"intersect\" must be a non-empty list");
+    expect_error(doc(R"([{"intersect": {}}])", 4), "layers[0].intersect", "must be a non-empty list of layers, got an object");
+    expect_error(doc(R"([{"intersect": [{"dense": {}}, {"strided": {"stride": 3}}]}])", 10),
+                 "layers[0].intersect[1].strided", "inside an intersection pick one with \"part\"");
+    expect_error(doc(R"([{"causal": []}])", 4), "layers[0].causal", "\"causal\" takes {}");
+    expect_error(doc(R"([{"causal": {"dense": {}, "star": {}}}])", 4), "layers[0].causal",
+                 "a layer must have exactly one key naming its form, found 2");
+    expect_error(doc(R"([{"causal": {"sparse": {}}}])", 4), "layers[0].causal.sparse", "unknown layer form");
+    expect_error(doc(R"([{"union": [{"causal": {"fixed": {"block": 4, "summary": 1}}}]}])", 10),
+                 "layers[0].union[0].causal.fixed", "inside a union pick one");
+    expect_error(doc(R"([{"causal": {"sliding_window": {"left": -1, "right": 0}}}])", 4),
+                 "layers[0].causal.sliding_window.left", "out of range");
 }
 
 TEST_CASE("layers cycle in file order", "[pattern_io]") {

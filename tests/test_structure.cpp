@@ -339,6 +339,81 @@ TEST_CASE("union_of keeps shared rows and equals the CSR union", "[structure]") 
     check_layer(u);
 }
 
+TEST_CASE("segments: intersect agrees with sets (Chinese remainder)", "[structure]") {
+    std::mt19937 rng(19);
+    for (int trial = 0; trial < 3000; ++trial) {
+        const token_t n = token_t(1 + rng() % 120);
+        const Segment x = random_segment(rng, n), y = random_segment(rng, n);
+        const auto common = intersect(x, y);
+        std::set<token_t> want;
+        for (token_t j : tokens_of({x}))
+            if (y.contains(j)) want.insert(j);
+        REQUIRE(common.has_value() == !want.empty());
+        if (common) {
+            REQUIRE(valid_segment(*common, n));
+            REQUIRE(tokens_of({*common}) == want);
+        }
+        std::vector<Segment> a, b;
+        for (int i = 0, m = int(rng() % 6); i < m; ++i) a.push_back(random_segment(rng, n));
+        for (int i = 0, m = int(rng() % 6); i < m; ++i) b.push_back(random_segment(rng, n));
+        normalize(a);
+        normalize(b);
+        std::vector<Segment> both;
+        intersect(a, b, both);
+        REQUIRE(is_normal(both, n));
+        const auto set_a = tokens_of(a), set_b = tokens_of(b);
+        std::set<token_t> expected;
+        std::set_intersection(set_a.begin(), set_a.end(), set_b.begin(), set_b.end(),
+                              std::inserter(expected, expected.end()));
+        REQUIRE(tokens_of(both) == expected);
+    }
+    // Large strides: 3 + 1000003 i meets 5 + 999983 j once below 2^31 at most in a few places.
+    const Segment p{3, 3 + 1000003u * 2000, 1000003}, q{5, 5 + 999983u * 2000, 999983};
+    const auto pq = intersect(p, q);
+    std::set<token_t> want;
+    for (std::uint64_t j = p.lo; j <= p.hi; j += p.stride)
+        if (q.contains(token_t(j))) want.insert(token_t(j));
+    CHECK(pq.has_value() == !want.empty());
+}
+
+TEST_CASE("intersection_of and causal_part equal the CSR set operations", "[structure]") {
+    std::mt19937 rng(5);
+    for (int trial = 0; trial < 80; ++trial) {
+        const token_t n = token_t(1 + rng() % 70);
+        std::vector<Layer> parts;
+        for (int i = 0, m = int(1 + rng() % 3); i < m; ++i) parts.push_back(random_layer(rng, n));
+        const Layer both = intersection_of(parts);
+        check_layer(both);
+        const Layer causal = causal_part(parts.front());
+        check_layer(causal);
+        for (token_t k = 0; k < n; ++k) {
+            std::vector<token_t> want;
+            for (token_t j = 0; j < n; ++j)
+                if (std::all_of(parts.begin(), parts.end(), [&](const Layer& l) { return l.attends(k, j); }))
+                    want.push_back(j);
+            const auto got = both.attended(k);
+            REQUIRE(std::vector<token_t>(got.begin(), got.end()) == want);
+            std::vector<token_t> before;
+            for (token_t j = 0; j <= k; ++j)
+                if (parts.front().attends(k, j)) before.push_back(j);
+            const auto c = causal.attended(k);
+            REQUIRE(std::vector<token_t>(c.begin(), c.end()) == before);
+        }
+    }
+    // Shared rows stay shared: BigBird's blocks cut by a block layout, and the causal part of the
+    // strided layer at n = 2^20 stays within megabytes.
+    const std::vector<Layer> bb{fam::bigbird(640, 64, 1, 0), fam::block_sparse(640, 64, 10, {{0, 0}, {3, 2}, {3, 4}})};
+    const Layer cut = intersection_of(bb);
+    CHECK(cut.shared_rows() <= 11);
+    CHECK(cut.connections() == 3u * 64 * 64);
+    const token_t big = 1 << 20;
+    const Layer strided = fam::strided(big, 1024)[1];
+    const Layer causal = causal_part(strided);
+    CHECK(causal.bytes() < (std::uint64_t{64} << 20));
+    CHECK(causal.attends(5000, 5000 - 1024));
+    CHECK(!causal.attends(5000, 5000 + 1024));
+}
+
 TEST_CASE("checks agree on structured patterns and their explicit copies: random patterns", "[structure]") {
     std::mt19937 rng(11);
     for (int trial = 0; trial < 120; ++trial) {

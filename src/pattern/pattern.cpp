@@ -300,6 +300,98 @@ Layer union_of(std::span<const Layer> layers) {
     });
 }
 
+namespace {
+
+// A row's explicit tokens as one-token segments (a normal list, since the tokens are sorted).
+void token_segments(std::span<const token_t> tokens, std::vector<Segment>& out) {
+    out.clear();
+    for (token_t j : tokens) out.push_back(Segment::single(j));
+}
+
+// Appends a ∩ b for two normal lists, the shorter one driving the search.
+void intersect_into(std::span<const Segment> a, std::span<const Segment> b, std::vector<Segment>& out) {
+    if (a.size() <= b.size()) intersect(a, b, out);
+    else intersect(b, a, out);
+}
+
+Layer intersect_two(const Layer& x, const Layer& y) {
+    const token_t n = x.size();
+    // One shared row per pair of shared rows: (X1 u X2) n (Y1 u Y2) with X1, Y1 the shared rows,
+    // and X1 n Y1 is the same for every token with that pair.
+    LayerBuilder builder(n);
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> combined;
+    std::vector<std::uint32_t> shared_of(n);
+    std::vector<Segment> common;
+    std::pair<std::uint32_t, std::uint32_t> last{~0u, ~0u};
+    std::uint32_t last_id = 0;
+    for (token_t k = 0; k < n; ++k) {
+        const std::pair key{x.shared_id(k), y.shared_id(k)};
+        if (key != last) {
+            auto [it, fresh] = combined.try_emplace(key, 0);
+            if (fresh) {
+                common.clear();
+                intersect_into(x.shared_row(key.first), y.shared_row(key.second), common);
+                it->second = builder.share(common);
+            }
+            last = key;
+            last_id = it->second;
+        }
+        shared_of[k] = last_id;
+    }
+    return builder.build([&](token_t k, RowParts& parts) {
+        parts.shared = shared_of[k];
+        const RowView a = x.row(k), b = y.row(k);
+        if (a.own.empty() && a.tokens.empty() && b.own.empty() && b.tokens.empty()) return;
+        thread_local std::vector<Segment> a_tokens, b_tokens;
+        token_segments(a.tokens, a_tokens);
+        token_segments(b.tokens, b_tokens);
+        const std::span<const Segment> a_parts[] = {a.shared, a.own, a_tokens};
+        const std::span<const Segment> b_parts[] = {b.shared, b.own, b_tokens};
+        for (std::size_t i = 0; i < 3; ++i)
+            for (std::size_t j = 0; j < 3; ++j)
+                if (i + j > 0) intersect_into(a_parts[i], b_parts[j], parts.own);
+    });
+}
+
+}  // namespace
+
+Layer intersection_of(std::span<const Layer> layers) {
+    if (layers.empty()) throw std::invalid_argument("intersection of no layers");
+    const token_t n = layers.front().size();
+    for (const auto& l : layers)
+        if (l.size() != n) throw std::invalid_argument("intersection of layers with different n");
+    Layer result = layers.front();
+    for (std::size_t i = 1; i < layers.size(); ++i) result = intersect_two(result, layers[i]);
+    return result;
+}
+
+Layer causal_part(const Layer& layer) {
+    const token_t n = layer.size();
+    // A shared row stays shared for the tokens at or after its last element; the tokens before it
+    // keep their part of it as own segments.
+    LayerBuilder builder(n);
+    std::vector<std::uint32_t> ids(layer.shared_rows());
+    for (std::uint32_t r = 1; r < layer.shared_rows(); ++r) {
+        const auto row = layer.shared_row(r);
+        ids[r] = builder.share(std::vector<Segment>(row.begin(), row.end()));
+    }
+    return builder.build([&](token_t k, RowParts& parts) {
+        const RowView r = layer.row(k);
+        if (!r.shared.empty() && r.shared.back().hi <= k) {
+            parts.shared = ids[layer.shared_id(k)];
+        } else {
+            for (const Segment& s : r.shared)
+                if (auto kept = restrict_to(s, 0, k)) parts.own.push_back(*kept);
+        }
+        for (const Segment& s : r.own)
+            if (auto kept = restrict_to(s, 0, k)) parts.own.push_back(*kept);
+        for (token_t j : r.tokens) {
+            if (j > k) break;
+            parts.tokens.push_back(j);
+        }
+    });
+}
+
 Layer transpose(const Layer& layer) {
     const token_t n = layer.size();
     std::vector<std::uint64_t> offsets(std::size_t(n) + 1, 0);

@@ -96,7 +96,7 @@ std::string at_n(token_t n) { return "at n = " + std::to_string(n); }
 // Step 1: structure.
 
 enum class Form {
-    attend, union_of, dense, sliding_window, dilated_window, strided, fixed, star, global_tokens,
+    attend, mask, union_of, intersect, causal, dense, sliding_window, dilated_window, strided, fixed, star, global_tokens,
     longformer, bigbird, random, block_sparse
 };
 
@@ -114,7 +114,10 @@ struct FormSpec {
 const std::vector<FormSpec>& form_specs() {
     static const std::vector<FormSpec> specs = {
         {"attend", Form::attend, {}},
+        {"mask", Form::mask, {}},
         {"union", Form::union_of, {}},
+        {"intersect", Form::intersect, {}},
+        {"causal", Form::causal, {}},
         {"dense", Form::dense, {}},
         {"sliding_window", Form::sliding_window, {{"left", true}, {"right", true}}},
         {"dilated_window", Form::dilated_window,
@@ -168,15 +171,17 @@ void check_parameter_names(const Context& ctx, const FormSpec& spec, const json&
 }
 
 // Rules between parameters that the per-name table cannot state.
-void check_parameter_combinations(const Context& ctx, const LayerSpec& layer, bool in_union) {
+// `inside`: "a union" or "an intersection" when the layer is a member of one (it must then give one
+// layer), nullptr at the top level.
+void check_parameter_combinations(const Context& ctx, const LayerSpec& layer, const char* inside) {
     const json& params = *layer.value;
     const std::string& body = layer.body;
     switch (layer.spec->form) {
         case Form::strided:
         case Form::fixed: {
             const bool strided = layer.spec->form == Form::strided;
-            if (in_union && !params.contains("part"))
-                ctx.fail(body, std::string(layer.spec->name) + " produces two layers; inside a union " +
+            if (inside != nullptr && !params.contains("part"))
+                ctx.fail(body, std::string(layer.spec->name) + " produces two layers; inside " + inside + " " +
                                    "pick one with \"part\": " +
                                    (strided ? "\"local\" or \"strided\"" : "\"block\" or \"summary\""));
             if (!strided && params.contains("part") && params.contains("order"))
@@ -202,7 +207,7 @@ void check_parameter_combinations(const Context& ctx, const LayerSpec& layer, bo
 }
 
 LayerSpec parse_layer_spec(const Context& ctx, const json& layer, const std::string& at, int depth,
-                           bool in_union) {
+                           const char* inside) {
     if (!layer.is_object())
         ctx.fail(at, "a layer must be an object with one key naming its form (" + known_forms() +
                          "), got " + describe(layer));
@@ -230,20 +235,40 @@ LayerSpec parse_layer_spec(const Context& ctx, const json& layer, const std::str
             if (value.empty())
                 ctx.fail(spec.body, "\"attend\" must hold one list per token, and n >= 1");
             break;
+        case Form::mask:
+            if (!value.is_array())
+                ctx.fail(spec.body, "\"mask\" must be a list holding one row per query token (a string of "
+                                    "'0'/'1' or a list of 0/1), got " + describe(value));
+            if (value.empty())
+                ctx.fail(spec.body, "\"mask\" must hold one row per token, and n >= 1");
+            break;
         case Form::union_of:
+        case Form::intersect: {
+            const bool is_union = spec.spec->form == Form::union_of;
             if (!value.is_array() || value.empty())
-                ctx.fail(spec.body, "\"union\" must be a non-empty list of layers, got " +
+                ctx.fail(spec.body, "\"" + key + "\" must be a non-empty list of layers, got " +
                                         (value.is_array() ? std::string("an empty list") : describe(value)));
             if (depth >= max_union_depth)
-                ctx.fail(spec.body, "unions nested deeper than " + std::to_string(max_union_depth) +
-                                        " levels");
+                ctx.fail(spec.body, "unions and intersections nested deeper than " +
+                                        std::to_string(max_union_depth) + " levels");
             for (std::size_t i = 0; i < value.size(); ++i)
-                spec.children.push_back(
-                    parse_layer_spec(ctx, value[i], index_path(spec.body, i), depth + 1, true));
+                spec.children.push_back(parse_layer_spec(ctx, value[i], index_path(spec.body, i), depth + 1,
+                                                         is_union ? "a union" : "an intersection"));
+            break;
+        }
+        case Form::causal:
+            // {} is the causal mask itself, A_k = {0..k}; a layer is that layer's causal part.
+            if (!value.is_object())
+                ctx.fail(spec.body, "\"causal\" takes {} (the causal mask A_k = {0..k}) or a layer (its causal "
+                                    "part), got " + describe(value));
+            if (depth >= max_union_depth)
+                ctx.fail(spec.body, "unions and intersections nested deeper than " +
+                                        std::to_string(max_union_depth) + " levels");
+            if (!value.empty()) spec.children.push_back(parse_layer_spec(ctx, value, spec.body, depth + 1, inside));
             break;
         default:
             check_parameter_names(ctx, *spec.spec, value, spec.body);
-            check_parameter_combinations(ctx, spec, in_union);
+            check_parameter_combinations(ctx, spec, inside);
     }
     return spec;
 }
@@ -278,22 +303,27 @@ struct ExplicitSize {
     std::size_t lists = 0;
 };
 
+// "lists" of an attend layer, "rows" of a mask.
+std::string units(const LayerSpec& layer, std::size_t count) {
+    return std::to_string(count) + (layer.spec->form == Form::mask ? " rows" : " lists");
+}
+
 void find_explicit(const Context& ctx, const LayerSpec& layer, ExplicitSize& found) {
-    if (layer.spec->form == Form::union_of) {
+    if (!layer.children.empty()) {
         for (const auto& child : layer.children) find_explicit(ctx, child, found);
         return;
     }
-    if (layer.spec->form != Form::attend) return;
+    if (layer.spec->form != Form::attend && layer.spec->form != Form::mask) return;
     const std::size_t lists = layer.value->size();
     if (lists > std::size_t(max_n))
-        ctx.fail(layer.body, "has " + std::to_string(lists) + " lists, more than the " +
-                                 std::to_string(max_n) + " tokens supported");
+        ctx.fail(layer.body, "has " + units(layer, lists) + ", more than the " + std::to_string(max_n) +
+                                 " tokens supported");
     if (found.layer == nullptr) {
         found = {&layer, lists};
     } else if (lists != found.lists) {
-        ctx.fail(layer.body, "has " + std::to_string(lists) + " lists but " + found.layer->body +
-                                 " has " + std::to_string(found.lists) +
-                                 " (all layers share one n: one list per token)");
+        ctx.fail(layer.body, "has " + units(layer, lists) + " but " + found.layer->body + " has " +
+                                 units(*found.layer, found.lists) + " (all layers share one n: one " +
+                                 (layer.spec->form == Form::mask ? "row" : "list") + " per token)");
     }
 }
 
@@ -306,13 +336,14 @@ token_t resolve_n(const Context& ctx, const std::vector<LayerSpec>& layers,
     for (const auto& layer : layers) find_explicit(ctx, layer, found);
     if (found.layer != nullptr) {
         const auto lists = token_t(found.lists);
+        const std::string one = found.layer->spec->form == Form::mask ? "row" : "list";
         if (file_n && *file_n != lists)
-            ctx.fail(found.layer->body, "has " + std::to_string(lists) + " lists, expected n = " +
-                                            std::to_string(*file_n) + " (one list per token)");
+            ctx.fail(found.layer->body, "has " + units(*found.layer, lists) + ", expected n = " +
+                                            std::to_string(*file_n) + " (one " + one + " per token)");
         if (n_override && *n_override != lists)
             ctx.fail(found.layer->body, "--n " + std::to_string(*n_override) +
                                             " disagrees with this explicit layer, which has " +
-                                            std::to_string(lists) + " lists and so fixes n");
+                                            units(*found.layer, lists) + " and so fixes n");
         return lists;
     }
     if (n_override) return token_t(*n_override);
@@ -453,6 +484,12 @@ private:
 // CSR, so memory follows the connections (and the document), never n^2. Places are only spelled out
 // when something is wrong: building a path string per entry would dominate the load time.
 class ExplicitReader {
+    struct Range {
+        token_t lo, hi;
+        std::size_t entry;  // its index in the row
+        friend auto operator<=>(const Range&, const Range&) = default;
+    };
+
 public:
     ExplicitReader(const Context& ctx, const LayerSpec& layer, token_t n)
         : ctx_(ctx), body_(layer.body), rows_(*layer.value), n_(n) {}
@@ -465,7 +502,7 @@ public:
         std::vector<token_t> targets;
         for (std::size_t k = 0; k < n_; ++k) {
             read_row(k);
-            append_row(targets);
+            append_row(k, targets);
             offsets.push_back(targets.size());
         }
         return Layer(std::move(offsets), std::move(targets));
@@ -508,7 +545,7 @@ private:
             const json& item = row[i];
             if (!item.is_array()) {
                 const token_t t = token(item, [&] { return place(k, i); }, "an entry");
-                ranges_.emplace_back(t, t);
+                ranges_.push_back({t, t, i});
                 continue;
             }
             if (item.size() != 2)
@@ -519,19 +556,37 @@ private:
             if (lo > hi)
                 ctx_.fail(place(k, i), "range [" + std::to_string(lo) + ", " + std::to_string(hi) +
                                            "] has lo > hi");
-            ranges_.emplace_back(lo, hi);
+            ranges_.push_back({lo, hi, i});
         }
     }
 
-    // Repeated tokens and overlapping ranges are allowed (A_k is a set): each token is written once.
-    void append_row(std::vector<token_t>& targets) {
+    // Writes A_k in increasing order. A token listed twice (repeated, or inside two ranges) is bad
+    // input: a 0/1 mask row pasted here reads as the tokens 0 and 1, each many times, and would
+    // silently give a different pattern (docs/pattern-format.md, "Explicit form").
+    void append_row(std::size_t k, std::vector<token_t>& targets) {
         std::sort(ranges_.begin(), ranges_.end());
-        std::uint64_t next = 0;  // the first token this row may still write
-        for (auto [lo, hi] : ranges_) {
-            for (std::uint64_t j = std::max<std::uint64_t>(lo, next); j <= hi; ++j)
-                targets.push_back(token_t(j));
-            next = std::max<std::uint64_t>(next, std::uint64_t(hi) + 1);
+        // Sorted by lo: a range overlaps an earlier one iff it starts at or below their largest hi.
+        std::size_t reach = 0;  // the earlier range with the largest hi
+        for (std::size_t r = 1; r < ranges_.size(); ++r) {
+            if (ranges_[r].lo <= ranges_[reach].hi) duplicate(k, ranges_[r].lo, ranges_[reach], ranges_[r]);
+            if (ranges_[r].hi > ranges_[reach].hi) reach = r;
         }
+        for (const Range& range : ranges_)
+            for (std::uint64_t j = range.lo; j <= range.hi; ++j) targets.push_back(token_t(j));
+    }
+
+    [[noreturn]] void duplicate(std::size_t k, token_t j, const Range& a, const Range& b) const {
+        const std::size_t first = std::min(a.entry, b.entry), second = std::max(a.entry, b.entry);
+        // Every entry a plain 0 or 1: this row is most likely a row of a 0/1 matrix.
+        const json& row = rows_[k];
+        const bool zero_one = std::all_of(row.begin(), row.end(), [](const json& v) {
+            return v.is_number_integer() && (v == json(0) || v == json(1));
+        });
+        ctx_.fail(place(k, second),
+                  "token " + std::to_string(j) + " appears twice in " + place(k) + " (entries " +
+                      std::to_string(first) + " and " + std::to_string(second) + "); " +
+                      (zero_one ? "for a 0/1 matrix use {\"mask\": ...}"
+                                : "list each attended token once (ranges must not overlap)"));
     }
 
     template <typename Place>
@@ -549,7 +604,87 @@ private:
     const std::string& body_;
     const json& rows_;
     token_t n_;
-    std::vector<std::pair<token_t, token_t>> ranges_;
+    std::vector<Range> ranges_;
+};
+
+// The 0/1 matrix form: row k is the mask row of query k, a string of '0'/'1' or a list of 0/1 (or
+// false/true); column j = 1 means k attends to j. Read straight into CSR, one row at a time.
+class MaskReader {
+public:
+    MaskReader(const Context& ctx, const LayerSpec& layer, token_t n)
+        : ctx_(ctx), body_(layer.body), rows_(*layer.value), n_(n) {}
+
+    Layer read() {
+        if (ctx_.planned(ones(), body_, "the mask form " + at_n(n_))) return {};
+        std::vector<std::uint64_t> offsets;
+        offsets.reserve(std::size_t(n_) + 1);
+        offsets.push_back(0);
+        std::vector<token_t> targets;
+        for (std::size_t k = 0; k < n_; ++k) {
+            const json& row = rows_[k];
+            if (row.is_string()) {
+                const auto& text = row.get_ref<const std::string&>();
+                check_length(k, text.size(), "characters");
+                for (std::size_t j = 0; j < text.size(); ++j) {
+                    if (text[j] == '1') targets.push_back(token_t(j));
+                    else if (text[j] != '0') bad_character(k, j, text[j]);
+                }
+            } else if (row.is_array()) {
+                check_length(k, row.size(), "entries");
+                for (std::size_t j = 0; j < row.size(); ++j) {
+                    const json& v = row[j];
+                    const bool one = v == json(1) || v == json(true);
+                    if (!(v.is_boolean() || v.is_number_integer()) || !(one || v == json(0) || v == json(false)))
+                        ctx_.fail(index_path(place(k), j), "a mask entry must be 0 or 1 (or false/true), got " +
+                                                               describe(v));
+                    if (one) targets.push_back(token_t(j));
+                }
+            } else {
+                ctx_.fail(place(k), "a mask row must be a string of '0'/'1' or a list of 0/1, got " + describe(row));
+            }
+            offsets.push_back(targets.size());
+        }
+        return Layer(std::move(offsets), std::move(targets));
+    }
+
+private:
+    std::string place(std::size_t k) const { return index_path(body_, k); }
+
+    // The connections: the 1 entries (each row counted up to n; bad rows are reported by the build).
+    std::uint64_t ones() const {
+        std::uint64_t total = 0;
+        for (std::size_t k = 0; k < n_ && k < rows_.size(); ++k) {
+            const json& row = rows_[k];
+            std::uint64_t count = 0;
+            if (row.is_string()) {
+                const auto& text = row.get_ref<const std::string&>();
+                count = std::uint64_t(std::count(text.begin(), text.end(), '1'));
+            } else if (row.is_array()) {
+                for (const json& v : row) count += v == json(1) || v == json(true);
+            }
+            total += std::min<std::uint64_t>(count, n_);
+        }
+        return total;
+    }
+
+    void check_length(std::size_t k, std::size_t length, const char* what) const {
+        if (length != n_)
+            ctx_.fail(place(k), "row " + std::to_string(k) + " has " + std::to_string(length) + " " + what +
+                                    ", expected " + std::to_string(n_) +
+                                    " (the mask is square: one row and one column per token)");
+    }
+
+    [[noreturn]] void bad_character(std::size_t k, std::size_t j, char c) const {
+        const std::string shown = c >= 0x20 && c < 0x7f ? std::string("'") + c + "'"
+                                                        : "byte " + std::to_string(int(static_cast<unsigned char>(c)));
+        ctx_.fail(place(k), "character " + std::to_string(j) + " (column " + std::to_string(j) + ") is " + shown +
+                                ": a mask row string holds only '0' and '1'");
+    }
+
+    const Context& ctx_;
+    const std::string& body_;
+    const json& rows_;
+    token_t n_;
 };
 
 std::vector<Layer> build_layer(const Context& ctx, const LayerSpec& layer, token_t n);
@@ -569,6 +704,42 @@ Layer build_union(const Context& ctx, const LayerSpec& layer, token_t n) {
     if (ctx.budget != nullptr) return {};
     if (parts.size() == 1) return std::move(parts.front());
     return union_of(parts);
+}
+
+// {"causal": {}}: the causal mask itself.
+bool bare_causal(const LayerSpec& layer) { return layer.spec->form == Form::causal && layer.children.empty(); }
+
+Layer causal_mask(const Context& ctx, const LayerSpec& layer, token_t n) {
+    if (ctx.planned(predict::sliding_window(n, n - 1, 0), layer.body, "the causal mask " + at_n(n))) return {};
+    return families::sliding_window(n, n - 1, 0);
+}
+
+// {"causal": LAYER}: the causal part of every layer LAYER gives (two for strided and fixed at the
+// top level). Restricting each row to {0..k} builds no causal mask, so only LAYER is charged.
+std::vector<Layer> build_causal(const Context& ctx, const LayerSpec& layer, token_t n) {
+    if (bare_causal(layer)) return one(causal_mask(ctx, layer, n));
+    auto layers = build_layer(ctx, layer.children.front(), n);
+    if (ctx.budget != nullptr) return {};
+    for (Layer& l : layers) l = causal_part(l);
+    return layers;
+}
+
+// {"intersect": [...]}: a member {"causal": {}} is applied as the causal part (not built); the
+// other members are built (and charged, as in a union) and intersected.
+Layer build_intersection(const Context& ctx, const LayerSpec& layer, token_t n) {
+    std::vector<Layer> parts;
+    bool causal = false;
+    for (const auto& child : layer.children) {
+        if (bare_causal(child)) {
+            causal = true;
+            continue;
+        }
+        for (auto& built : build_layer(ctx, child, n)) parts.push_back(std::move(built));
+    }
+    if (parts.empty()) return causal_mask(ctx, layer, n);
+    if (ctx.budget != nullptr) return {};
+    Layer result = parts.size() == 1 ? std::move(parts.front()) : intersection_of(parts);
+    return causal ? causal_part(result) : result;
 }
 
 // A block index inside a layout of nb blocks (an integer or an expression over n).
@@ -775,7 +946,10 @@ std::vector<Layer> build_generator(const Context& ctx, const LayerSpec& layer, t
 std::vector<Layer> build_layer(const Context& ctx, const LayerSpec& layer, token_t n) {
     switch (layer.spec->form) {
         case Form::attend: return one(ExplicitReader(ctx, layer, n).read());
+        case Form::mask: return one(MaskReader(ctx, layer, n).read());
         case Form::union_of: return one(build_union(ctx, layer, n));
+        case Form::intersect: return one(build_intersection(ctx, layer, n));
+        case Form::causal: return build_causal(ctx, layer, n);
         default: return build_generator(ctx, layer, n);
     }
 }
@@ -938,7 +1112,7 @@ Pattern parse_pattern(const json& doc, const std::string& file, std::optional<st
     if (layers.empty()) ctx.fail("layers", "layers is empty: a pattern needs at least one layer");
     std::vector<LayerSpec> specs;
     for (std::size_t i = 0; i < layers.size(); ++i)
-        specs.push_back(parse_layer_spec(ctx, layers[i], index_path("layers", i), 0, false));
+        specs.push_back(parse_layer_spec(ctx, layers[i], index_path("layers", i), 0, nullptr));
 
     pattern.n = resolve_n(ctx, specs, file_n, n_override);
     if (doc.contains("extra_tokens")) pattern.extra_tokens = parse_extra_tokens(ctx, doc, pattern.n);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <numeric>
+#include <tuple>
+#include <utility>
 
 namespace sparsecert {
 
@@ -174,6 +176,52 @@ void subtract(std::span<const Segment> a, std::span<const Segment> b, std::vecto
             rest = restrict_to(*rest, std::uint64_t(u.hi) + 1, no_limit);
         }
         if (rest) emit(out, *rest);
+    }
+}
+
+std::optional<Segment> intersect(const Segment& a, const Segment& b) noexcept {
+    const std::uint64_t lo = std::max(a.lo, b.lo), hi = std::min(a.hi, b.hi);
+    if (lo > hi) return std::nullopt;
+    if (a.lo == a.hi) return b.contains(a.lo) ? std::optional<Segment>(a) : std::nullopt;
+    if (b.lo == b.hi) return a.contains(b.lo) ? std::optional<Segment>(b) : std::nullopt;
+    // x = a.lo + a.stride * u = b.lo (mod b.stride): solvable iff g = gcd(strides) divides b.lo - a.lo;
+    // then u = ((b.lo - a.lo) / g) * inverse(a.stride / g) modulo m = b.stride / g, and the common
+    // elements are x + lcm * i.
+    const std::int64_t da = a.stride, db = b.stride;
+    const std::int64_t g = std::gcd(da, db);
+    const std::int64_t diff = std::int64_t(b.lo) - std::int64_t(a.lo);
+    if (diff % g != 0) return std::nullopt;
+    const std::int64_t m = db / g;
+    // The inverse of (da / g) modulo m by the extended Euclidean algorithm (m < 2^31).
+    std::int64_t r0 = m, r1 = (da / g) % m, s0 = 0, s1 = 1;
+    while (r1 != 0) {
+        const std::int64_t q = r0 / r1;
+        std::tie(r0, r1) = std::pair{r1, r0 - q * r1};
+        std::tie(s0, s1) = std::pair{s1, s0 - q * s1};
+    }
+    const std::int64_t inverse = ((s0 % m) + m) % m;
+    const std::int64_t target = ((diff / g) % m + m) % m;
+    const std::uint64_t u = std::uint64_t(target) * std::uint64_t(inverse) % std::uint64_t(m);
+    const std::uint64_t x = a.lo + std::uint64_t(da) * u;  // < 2^31 + 2^62
+    const std::uint64_t lcm = std::uint64_t(da) * std::uint64_t(m);
+    std::uint64_t first = x;
+    if (first >= lo) first -= (first - lo) / lcm * lcm;
+    else first += (lo - first + lcm - 1) / lcm * lcm;
+    if (first > hi) return std::nullopt;
+    const std::uint64_t last = first + (hi - first) / lcm * lcm;
+    // Two or more elements lie in a span below 2^31, so then lcm fits a stride.
+    if (last == first) return Segment::single(token_t(first));
+    return Segment{token_t(first), token_t(last), token_t(lcm)};
+}
+
+void intersect(std::span<const Segment> a, std::span<const Segment> b, std::vector<Segment>& out) {
+    for (const Segment& s : a) {
+        // The segments of b whose spans meet s's span, in order.
+        auto it = std::upper_bound(b.begin(), b.end(), s.lo,
+                                   [](token_t x, const Segment& u) { return x < u.lo; });
+        if (it != b.begin() && std::prev(it)->hi >= s.lo) --it;
+        for (; it != b.end() && it->lo <= s.hi; ++it)
+            if (auto common = intersect(s, *it)) emit(out, *common);
     }
 }
 

@@ -236,6 +236,16 @@ Layer layer_from_rows(const std::vector<std::vector<token_t>>& rows);
 // Shared rows stay shared: tokens with the same shared rows in every layer share the union's.
 Layer union_of(std::span<const Layer> layers);
 
+// The intersection of several layers over the same n (used by {"intersect": [...]}): A_k is the set
+// of tokens in every layer's A_k. Shared rows stay shared: tokens with the same shared rows in every
+// layer share the intersection of those rows. Time O(n + the layers' descriptions (log) + the
+// result's); nothing is expanded into tokens unless an input row is explicit tokens.
+Layer intersection_of(std::span<const Layer> layers);
+
+// The causal part of a layer (used by {"causal": ...}): A_k intersected with {0, ..., k}, so that no
+// token attends to a later one (the causal masks of Child et al. 2019 and of decoder models).
+Layer causal_part(const Layer& layer);
+
 // The transpose: row j lists the tokens k with j in A_k (who attends to j). Explicit: memory and
 // time O(connections).
 Layer transpose(const Layer& layer);

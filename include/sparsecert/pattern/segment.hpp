@@ -52,6 +52,14 @@ bool is_normal(std::span<const Segment> segments, std::uint64_t n) noexcept;
 // (out may already hold segments before a's first token).
 void subtract(std::span<const Segment> a, std::span<const Segment> b, std::vector<Segment>& out);
 
+// The common elements of two progressions (an arithmetic progression again, by the Chinese
+// remainder theorem), or nothing.
+std::optional<Segment> intersect(const Segment& a, const Segment& b) noexcept;
+
+// Appends the tokens in both normal lists to `out` as a normal list (out may already hold segments
+// before the first common token). Time O(|a| log |b| + the output): pass the shorter list as a.
+void intersect(std::span<const Segment> a, std::span<const Segment> b, std::vector<Segment>& out);
+
 // Membership in a normal list (binary search).
 bool contains(std::span<const Segment> normal, token_t j) noexcept;
 
