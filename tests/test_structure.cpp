@@ -141,6 +141,13 @@ Layer random_layer(std::mt19937& rng, token_t n) {
     }
 }
 
+// One to three random layers over n tokens.
+std::vector<Layer> random_layers(std::mt19937& rng, token_t n) {
+    std::vector<Layer> layers;
+    for (int i = 0, m = int(1 + rng() % 3); i < m; ++i) layers.push_back(random_layer(rng, n));
+    return layers;
+}
+
 // Naive S^t for n <= 64: one machine word per row; decides holds, s, and the first repeat.
 struct NaiveReach {
     bool holds = false;
@@ -324,8 +331,7 @@ TEST_CASE("union_of keeps shared rows and equals the CSR union", "[structure]") 
     std::mt19937 rng(3);
     for (int trial = 0; trial < 60; ++trial) {
         const token_t n = token_t(1 + rng() % 70);
-        std::vector<Layer> parts;
-        for (int i = 0, m = int(1 + rng() % 3); i < m; ++i) parts.push_back(random_layer(rng, n));
+        const std::vector<Layer> parts = random_layers(rng, n);
         const Layer u = union_of(parts);
         check_layer(u);
         std::vector<Layer> plain;
@@ -380,8 +386,7 @@ TEST_CASE("intersection_of and causal_part equal the CSR set operations", "[stru
     std::mt19937 rng(5);
     for (int trial = 0; trial < 80; ++trial) {
         const token_t n = token_t(1 + rng() % 70);
-        std::vector<Layer> parts;
-        for (int i = 0, m = int(1 + rng() % 3); i < m; ++i) parts.push_back(random_layer(rng, n));
+        const std::vector<Layer> parts = random_layers(rng, n);
         const Layer both = intersection_of(parts);
         check_layer(both);
         const Layer causal = causal_part(parts.front());
@@ -418,9 +423,7 @@ TEST_CASE("checks agree on structured patterns and their explicit copies: random
     std::mt19937 rng(11);
     for (int trial = 0; trial < 120; ++trial) {
         const token_t n = token_t(2 + rng() % 62);
-        std::vector<Layer> layers;
-        for (int i = 0, p = int(1 + rng() % 3); i < p; ++i) layers.push_back(random_layer(rng, n));
-        cross_check(pattern_of(std::move(layers), "random " + std::to_string(trial)));
+        cross_check(pattern_of(random_layers(rng, n), "random " + std::to_string(trial)));
     }
 }
 

@@ -480,6 +480,20 @@ private:
     token_t n_;
 };
 
+// A CSR layer written one row at a time: `append_row(k, targets)` appends A_k in increasing order.
+template <typename AppendRow>
+Layer csr_by_rows(token_t n, AppendRow&& append_row) {
+    std::vector<std::uint64_t> offsets;
+    offsets.reserve(std::size_t(n) + 1);
+    offsets.push_back(0);
+    std::vector<token_t> targets;
+    for (std::size_t k = 0; k < n; ++k) {
+        append_row(k, targets);
+        offsets.push_back(targets.size());
+    }
+    return Layer(std::move(offsets), std::move(targets));
+}
+
 // The explicit form: rows of tokens and [lo, hi] ranges, normalized one row at a time straight into
 // CSR, so memory follows the connections (and the document), never n^2. Places are only spelled out
 // when something is wrong: building a path string per entry would dominate the load time.
@@ -496,16 +510,10 @@ public:
 
     Layer read() {
         if (ctx_.planned(connection_bound(), body_, "the explicit form " + at_n(n_))) return {};
-        std::vector<std::uint64_t> offsets;
-        offsets.reserve(std::size_t(n_) + 1);
-        offsets.push_back(0);
-        std::vector<token_t> targets;
-        for (std::size_t k = 0; k < n_; ++k) {
+        return csr_by_rows(n_, [&](std::size_t k, std::vector<token_t>& targets) {
             read_row(k);
             append_row(k, targets);
-            offsets.push_back(targets.size());
-        }
-        return Layer(std::move(offsets), std::move(targets));
+        });
     }
 
 private:
@@ -616,11 +624,7 @@ public:
 
     Layer read() {
         if (ctx_.planned(ones(), body_, "the mask form " + at_n(n_))) return {};
-        std::vector<std::uint64_t> offsets;
-        offsets.reserve(std::size_t(n_) + 1);
-        offsets.push_back(0);
-        std::vector<token_t> targets;
-        for (std::size_t k = 0; k < n_; ++k) {
+        return csr_by_rows(n_, [&](std::size_t k, std::vector<token_t>& targets) {
             const json& row = rows_[k];
             if (row.is_string()) {
                 const auto& text = row.get_ref<const std::string&>();
@@ -642,9 +646,7 @@ public:
             } else {
                 ctx_.fail(place(k), "a mask row must be a string of '0'/'1' or a list of 0/1, got " + describe(row));
             }
-            offsets.push_back(targets.size());
-        }
-        return Layer(std::move(offsets), std::move(targets));
+        });
     }
 
 private:
